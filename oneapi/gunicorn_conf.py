@@ -1,0 +1,14 @@
+"""gunicorn settings for ``oneapi serve`` (gevent workers)."""
+# Apply the patches before anything imports socket/ssl or the database drivers.
+worker_class = "gevent"
+keepalive = 75
+accesslog = None
+
+
+def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
+    try:
+        from psycogreen.gevent import patch_psycopg
+
+        patch_psycopg()
+    except ImportError:
+        pass

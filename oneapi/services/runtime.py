@@ -1,0 +1,32 @@
+"""Per-process runtime state started by ``create_app``: cache bus, options, tokenizer."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy import inspect
+
+from ..extensions import db
+from . import cache_bus, options
+
+log = logging.getLogger(__name__)
+
+
+def start(app: Flask) -> None:
+    settings = app.config["SETTINGS"]
+    redis_client = None
+    if settings.redis_enabled:
+        import redis
+
+        redis_client = redis.Redis.from_url(settings.redis_conn_string, socket_timeout=5)
+        redis_client.ping()
+        app.extensions["oneapi_redis"] = redis_client
+    cache_bus.init_bus(app.config["SQLALCHEMY_DATABASE_URI"], redis_client)
+    options.init_store(settings.sync_frequency)
+    if app.config.get("ONEAPI_SKIP_RUNTIME"):
+        return
+    with app.app_context():
+        if inspect(db.engine).has_table("options"):
+            options.store().load()
+        else:
+            log.warning("database has no tables yet: run `oneapi migrate`")

@@ -1,0 +1,3 @@
+from oneapi import create_app
+
+app = create_app()
