@@ -1,0 +1,1 @@
+"""Native anthropic upstream converters (pure)."""

@@ -1,0 +1,1 @@
+"""Native gemini upstream converters (pure)."""

@@ -1,0 +1,1 @@
+"""Native responses_api upstream converters (pure)."""
