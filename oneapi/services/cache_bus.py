@@ -94,3 +94,24 @@ def bump(topic: str) -> None:
 
 def generation(topic: str) -> int:
     return bus().generation(topic)
+
+
+def touch(session, topic: str) -> None:
+    """Mark ``topic`` changed by the transaction of ``session``: the bump happens right after
+    that transaction commits (never before, so no worker can cache pre-commit rows)."""
+    session.info.setdefault("oneapi_bump", set()).add(topic)
+
+
+def install_session_hooks(session_cls) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(session_cls, "after_commit")
+    def _after_commit(session):
+        topics = session.info.pop("oneapi_bump", None)
+        if topics and _bus is not None:
+            for topic in topics:
+                _bus.bump(topic)
+
+    @event.listens_for(session_cls, "after_rollback")
+    def _after_rollback(session):
+        session.info.pop("oneapi_bump", None)

@@ -177,8 +177,4 @@ def set_option(key: str, value: str) -> None:
     else:
         row.value = value
     db.session.flush()
-
-
-def notify_changed() -> None:
-    """Call after the transaction that changed options has committed."""
-    cache_bus.bump("options")
+    cache_bus.touch(db.session, "options")

@@ -22,6 +22,11 @@ def start(app: Flask) -> None:
         redis_client.ping()
         app.extensions["oneapi_redis"] = redis_client
     cache_bus.init_bus(app.config["SQLALCHEMY_DATABASE_URI"], redis_client)
+    if not app.extensions.get("oneapi_session_hooks"):
+        from sqlalchemy.orm import Session
+
+        cache_bus.install_session_hooks(Session)
+        app.extensions["oneapi_session_hooks"] = True
     options.init_store(settings.sync_frequency)
     if app.config.get("ONEAPI_SKIP_RUNTIME"):
         return
