@@ -1,0 +1,148 @@
+"""Profile a gateway worker under load with py-spy (``make bench-profile``).
+
+Starts the mock upstream and the gateway (gunicorn gevent, 1 worker by
+default so one profile sees all the load), sets it up like the benchmark, then
+runs py-spy against the worker while wrk drives non-stream load at c=50 and,
+in a second recording, the streaming client drives 100-chunk streams. Writes
+speedscope files to bench/results/profile-<ts>-<kind>.speedscope.json (open at
+speedscope.app or any speedscope viewer) plus a text summary of the hottest
+functions (self and inclusive % of samples) to the matching .txt file.
+
+Environment: BENCH_PROFILE_SECONDS (default 20), BENCH_WORKERS (default 1),
+BENCH_PROFILE_KINDS (default "nonstream,stream"), BENCH_PROFILE_ENV
+(extra gateway env, e.g. "BATCH_UPDATE_ENABLED=true").
+"""
+from __future__ import annotations
+
+import collections
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import loadgen  # noqa: E402
+import procs  # noqa: E402
+import targets as tg  # noqa: E402
+
+SECONDS = int(os.environ.get("BENCH_PROFILE_SECONDS", "20"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+KINDS = [k for k in os.environ.get("BENCH_PROFILE_KINDS", "nonstream,stream").split(",") if k]
+PYSPY = os.path.join(tg.VENV_BIN, "py-spy")
+
+
+def hot_spots(path: str, top: int = 25) -> str:
+    """Self and inclusive sample share per function from a speedscope file."""
+    with open(path) as f:
+        doc = json.load(f)
+    frames = doc["shared"]["frames"]
+    self_c, incl_c = collections.Counter(), collections.Counter()
+    total = 0
+    for prof in doc["profiles"]:
+        for stack, w in zip(prof["samples"], prof["weights"]):
+            total += w
+            if not stack:
+                continue
+            self_c[stack[-1]] += w
+            for idx in set(stack):
+                incl_c[idx] += w
+
+    def label(i):
+        fr = frames[i]
+        fn = fr.get("file") or ""
+        for marker in ("site-packages/", "/work/main/"):
+            if marker in fn:
+                fn = fn.split(marker, 1)[1]
+        return "%s (%s:%s)" % (fr.get("name"), fn, fr.get("line", "?"))
+
+    lines = ["samples: %d" % total, "", "Top %d by self time:" % top]
+    for i, c in self_c.most_common(top):
+        lines.append("  %5.1f%%  %s" % (100.0 * c / max(1, total), label(i)))
+    lines += ["", "Top %d by inclusive time (project code and libraries):" % top]
+    for i, c in incl_c.most_common(top * 3)[:top]:
+        lines.append("  %5.1f%%  %s" % (100.0 * c / max(1, total), label(i)))
+    return "\n".join(lines)
+
+
+def _on_signal(signum, frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _on_signal)
+    if not os.path.exists(PYSPY):
+        print("py-spy missing: run `make bench-profile` (installs bench/requirements-bench.txt)")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="oneapi-profile-")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out_dir = os.path.join(tg.BENCH_DIR, "results")
+    os.makedirs(out_dir, exist_ok=True)
+    extra = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_PROFILE_ENV", "").split()
+                 if "=" in kv)
+    written = []
+    try:
+        mock = tg.start_mock(tmp, procs.free_port(), 100)
+        mock_port = int(mock.base.rsplit(":", 1)[1])
+        gw = tg.start_gateway("gateway", tmp, procs.free_port(), mock_port, WORKERS, extra)
+        for stream in (False, True):
+            err = tg.check_target(gw, stream=stream)
+            if err:
+                raise RuntimeError("gateway sanity request failed: " + err)
+        workers = procs.children(gw.proc.pid)
+        if not workers:
+            raise RuntimeError("no gunicorn worker found under pid %d" % gw.proc.pid)
+        loadgen.wrk(gw, 50, 3)  # warm-up
+        for kind in KINDS:
+            base = os.path.join(out_dir, "profile-%s-%s" % (stamp, kind))
+            out = base + ".speedscope.json"
+            spy = subprocess.Popen([PYSPY, "record", "-p", str(workers[0]), "-f", "speedscope",
+                                    "-o", out, "-d", str(SECONDS), "-r", "200", "--nonblocking"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+            time.sleep(1.0)
+            load_res = {}
+
+            def drive():
+                if kind == "stream":
+                    load_res["r"] = loadgen.stream(gw, 50, SECONDS - 2, warmup=0.5)
+                else:
+                    load_res["r"] = loadgen.wrk(gw, 50, SECONDS - 1)
+            th = threading.Thread(target=drive)
+            th.start()
+            th.join(SECONDS + 120)
+            try:
+                spy_out, _ = spy.communicate(timeout=SECONDS + 60)
+            except subprocess.TimeoutExpired:
+                os.killpg(spy.pid, signal.SIGKILL)
+                spy_out, _ = spy.communicate()
+            if not os.path.exists(out):
+                raise RuntimeError("py-spy wrote nothing: %s" % spy_out.decode()[-800:])
+            summary = hot_spots(out)
+            r = load_res.get("r", {})
+            head = ("gateway worker pid %d, %d worker(s), %s load at c=50 for %ds: %s\n" % (
+                workers[0], WORKERS, kind, SECONDS,
+                json.dumps({k: r.get(k) for k in ("rps", "error_rate", "p50_ms", "p99_ms",
+                                                  "ttfd_ms", "total_ms") if k in r})))
+            with open(base + ".txt", "w") as f:
+                f.write(head + "\n" + summary + "\n")
+            written += [out, base + ".txt"]
+            print(head)
+            print(summary)
+            print()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        procs.stop_all()
+    for w in written:
+        print("wrote", os.path.relpath(w, tg.REPO))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

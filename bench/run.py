@@ -1,0 +1,238 @@
+"""One benchmark run: direct mock vs nginx vs the gateway (2 variants) vs LiteLLM.
+
+Everything listens on 127.0.0.1, every run is bounded in time, and everything
+started here is stopped at the end (process groups, in a finally block and on
+SIGTERM/SIGINT). See bench/README.md.
+
+Environment knobs:
+  BENCH_QUICK=1      1 short round (about 2 minutes)
+  BENCH_SOAK=1       afterwards, drive each gateway to 100k requests and compare
+                     worker RSS at request 50k and 100k
+  BENCH_ROUNDS=N     interleaved rounds (default 3)
+  BENCH_WORKERS=N    gunicorn workers (default 2)
+  BENCH_CHUNKS=N     SSE chunks per stream (default 100)
+  BENCH_TARGETS=a,b  subset of direct,nginx,gateway,gateway-batch,litellm
+  BENCH_GATEWAY_CMD  override the gunicorn command ({port}, {workers} substituted)
+"""
+from __future__ import annotations
+
+import atexit
+import datetime
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import loadgen  # noqa: E402
+import procs  # noqa: E402
+import report  # noqa: E402
+import targets as tg  # noqa: E402
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+SOAK = os.environ.get("BENCH_SOAK") == "1"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "3"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+CHUNKS = int(os.environ.get("BENCH_CHUNKS", "100"))
+ALL = ["direct", "nginx", "gateway", "gateway-batch", "litellm"]
+WANT = [x.strip() for x in os.environ.get("BENCH_TARGETS", ",".join(ALL)).split(",") if x.strip()]
+# seconds: c=1 wrk, c=50 wrk, c=50 streams, c=1 streams, warm-up per target
+DUR = dict(c1=2, c50=3, s50=2, s1=1, warm=2) if QUICK else dict(c1=5, c50=8, s50=6, s1=3, warm=4)
+GATEWAY_VARIANTS = {"gateway": {}, "gateway-batch": {"BATCH_UPDATE_ENABLED": "true"}}
+
+
+def log(msg: str) -> None:
+    print("[bench %s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def _on_signal(signum, frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+def run_test(test: str, t: tg.Target) -> dict:
+    if test == "c1":
+        return loadgen.wrk(t, 1, DUR["c1"])
+    if test == "c50":
+        return loadgen.wrk(t, 50, DUR["c50"])
+    if test == "s50":
+        return loadgen.stream(t, 50, DUR["s50"], warmup=0.5 if QUICK else 1.0)
+    if test == "s1":
+        return loadgen.stream(t, 1, DUR["s1"], warmup=0.5)
+    raise ValueError(test)
+
+
+def soak(t: tg.Target, limit_s: float = 900.0) -> dict:
+    """Drive t with c=50 non-stream load to 100k requests, RSS at 50k and at 100k."""
+    start = time.monotonic()
+    sent = 0
+    res = {"rss_at_50k": None, "rss_at_100k": None}
+    while sent < 100_000 and time.monotonic() - start < limit_s:
+        r = loadgen.wrk(t, 50, 5)
+        sent += r["requests"]
+        if sent >= 50_000 and res["rss_at_50k"] is None:
+            res["rss_at_50k"], res["requests_at_50k"] = procs.worker_rss(t.proc.pid), sent
+    res["rss_at_100k"], res["requests_at_100k"] = procs.worker_rss(t.proc.pid), sent
+    res["seconds"] = round(time.monotonic() - start, 1)
+    a, b = res["rss_at_50k"] or {}, res["rss_at_100k"] or {}
+    growth = [b[k] - a[k] for k in b if k in a and a[k] is not None and b[k] is not None]
+    res["growth_mb"] = max(growth) if growth and sent >= 100_000 else None
+    if sent < 100_000:
+        res["note"] = "stopped at %d requests after %ds (time limit)" % (sent, limit_s)
+    return res
+
+
+def count_log_rows(db: str) -> int | None:
+    """Consume log rows (type 2) in a stopped gateway's SQLite database."""
+    import sqlite3
+    try:
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+        try:
+            return con.execute("SELECT COUNT(*) FROM logs WHERE type = 2").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+
+
+def main() -> int:
+    t_start = time.monotonic()
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    atexit.register(procs.stop_all)
+    tmp = tempfile.mkdtemp(prefix="oneapi-bench-")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    skipped, active, rss, soak_res, log_rows = {}, [], {}, {}, {}
+    data = {t: {"rounds": {}} for t in WANT}
+    try:
+        mock = tg.start_mock(tmp, procs.free_port(), CHUNKS)
+        mock_port = int(mock.base.rsplit(":", 1)[1])
+        log("mock upstream on %s (pid %d), logs in %s" % (mock.base, mock.proc.pid, tmp))
+        lite_wait = None
+        if "litellm" in WANT:
+            lite_wait = tg.start_litellm(tmp, procs.free_port(), mock_port)
+        if "direct" in WANT:
+            active.append(mock)
+        if "nginx" in WANT:
+            active.append(tg.start_nginx(tmp, procs.free_port(), mock_port))
+        for name, env in GATEWAY_VARIANTS.items():
+            if name not in WANT:
+                continue
+            try:
+                g = tg.start_gateway(name, tmp, procs.free_port(), mock_port, WORKERS, env)
+                active.append(g)
+                log("%s up on %s (%s)" % (name, g.base, g.note))
+            except Exception as e:  # noqa: BLE001 - report and carry on with the others
+                skipped[name] = "gateway failed to start/set up: %s" % str(e)[-1500:]
+                log(skipped[name])
+        if lite_wait is not None:
+            r = lite_wait()
+            if isinstance(r, str):
+                skipped["litellm"] = r
+                log(r)
+            else:
+                active.append(r)
+                log("litellm up on %s (%s)" % (r.base, r.note))
+        for t in list(active):
+            err = tg.check_target(t) or tg.check_target(t, stream=True)
+            if err:
+                skipped[t.name] = "sanity request failed: " + err
+                log("%s: %s" % (t.name, skipped[t.name]))
+                active.remove(t)
+        for t in active:
+            if t.kind == "gateway":
+                rss[t.name] = {"before": procs.worker_rss(t.proc.pid)}
+        log("warm-up (excluded): %s" % ", ".join(t.name for t in active))
+        for t in active:
+            loadgen.wrk(t, 50, DUR["warm"])
+            loadgen.stream(t, 10, 1, warmup=0.2)
+        tests = ["c1", "c50", "s50", "s1"]
+        for rnd in range(ROUNDS):
+            for test in tests:
+                k = rnd % len(active) if active else 0
+                order = active[k:] + active[:k]
+                for t in order:
+                    res = run_test(test, t)
+                    data[t.name]["rounds"].setdefault(test, []).append(res)
+                    brief = ("p50=%.2fms rps=%.0f err=%.4f" % (res["p50_ms"], res["rps"],
+                                                               res["error_rate"])
+                             if test.startswith("c") else
+                             "ttfb p50=%sms total p50=%sms streams/s=%.0f err=%.4f" % (
+                                 res["ttfd_ms"]["p50"], res["total_ms"]["p50"], res["rps"],
+                                 res["error_rate"]))
+                    log("round %d/%d %-4s %-14s %s" % (rnd + 1, ROUNDS, test, t.name, brief))
+        for t in active:
+            if t.kind == "gateway":
+                rss[t.name]["after"] = procs.worker_rss(t.proc.pid)
+                rss[t.name]["requests_sent"] = t.requests_sent
+        if SOAK:
+            for t in active:
+                if t.kind == "gateway":
+                    log("soak %s to 100k requests" % t.name)
+                    soak_res[t.name] = soak(t)
+                    log("soak %s: %s" % (t.name, soak_res[t.name]))
+        for t in active:
+            if t.kind == "gateway":
+                t.proc.stop(timeout=30)
+                log_rows[t.name] = {"requests_sent": t.requests_sent,
+                                    "consume_log_rows_after_shutdown": count_log_rows(
+                                        os.path.join(tmp, t.name, "one-api.db"))}
+    except KeyboardInterrupt:
+        log("interrupted; stopping everything")
+        procs.stop_all()
+        return 130
+    finally:
+        procs.stop_all()
+
+    names = [t for t in ALL if t in data and data[t]["rounds"]]
+    measured = {n: data[n] for n in names}
+    summary = report.summarize(measured, rss)
+    rat = report.ratios(summary)
+    chk = report.checks(summary, soak_res)
+    result = {
+        "timestamp": stamp,
+        "machine": {"nproc": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "git_commit": _git_commit(),
+        "config": {"quick": QUICK, "soak": SOAK, "rounds": ROUNDS, "workers": WORKERS,
+                   "chunks": CHUNKS, "durations_s": DUR},
+        "notes": {t.name: t.note for t in active}, "skipped": skipped,
+        "summary": summary, "ratios": rat, "checks": chk, "rss": rss, "soak": soak_res,
+        "log_rows": log_rows, "raw": measured,
+        "wall_seconds": round(time.monotonic() - t_start, 1),
+    }
+    out_dir = os.path.join(tg.BENCH_DIR, "results")
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, stamp + ".json")
+    with open(path, "w") as f:
+        json.dump(result, f, indent=1)
+    print()
+    print(report.table(summary, names))
+    print()
+    print(report.checks_text(chk, rat))
+    for n, why in skipped.items():
+        print("Skipped %s: %s" % (n, why.splitlines()[0][:300]))
+    for n, v in log_rows.items():
+        print("%s: %s relay requests sent, %s consume log rows after shutdown" % (
+            n, v["requests_sent"], v["consume_log_rows_after_shutdown"]))
+    print("\nWrote %s (%.0f s)" % (os.path.relpath(path, tg.REPO), result["wall_seconds"]))
+    gw_wanted = [n for n in GATEWAY_VARIANTS if n in WANT]
+    if gw_wanted and not any(n in summary for n in gw_wanted):
+        return 2
+    return 0
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "-C", tg.REPO, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
