@@ -1,0 +1,87 @@
+"""Anthropic Messages front codec: table-driven fixtures + error mapping."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from oneapi.relay.fronts.claude import (
+    ClaudeStreamEncoder,
+    chat_error_to_claude_error,
+    chat_to_claude_response,
+    claude_request_text_for_counting,
+    claude_to_chat_request,
+)
+from tests.converters.conftest import Ids, load_cases, parse_sse
+
+
+@pytest.mark.parametrize("case", load_cases("claude_request"))
+def test_claude_request(case):
+    body = copy.deepcopy(case["input"])
+    assert claude_to_chat_request(body) == case["expected"]
+    assert body == case["input"], "input must not be mutated"
+
+
+@pytest.mark.parametrize("case", load_cases("claude_response"))
+def test_claude_response(case):
+    assert chat_to_claude_response(case["input"], case["model"], Ids()) == case["expected"]
+
+
+@pytest.mark.parametrize("case", load_cases("claude_stream"))
+def test_claude_stream(case):
+    enc = ClaudeStreamEncoder(case["model"], Ids(), case["prompt_estimate"])
+    raw = []
+    for chunk in case["chunks"]:
+        raw += enc.feed(chunk)
+    raw += enc.finish(case["finish_usage"])
+    assert parse_sse(raw) == case["expected"]
+    assert enc.finish(None) == []
+
+
+def test_counting_messages_reuse_request_conversion():
+    body = {"model": "m", "system": "sys", "messages": [{"role": "user", "content": "hi"}]}
+    assert claude_request_text_for_counting(body) == [{"role": "system", "content": "sys"},
+                                                      {"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize("status,error,expected_type", [
+    (400, {"message": "bad", "type": "invalid_request_error"}, "invalid_request_error"),
+    (401, {"message": "no key", "type": "one_api_error"}, "authentication_error"),
+    (403, {"message": "denied", "type": "one_api_error"}, "permission_error"),
+    (404, {"message": "nope"}, "not_found_error"),
+    (413, {"message": "big"}, "request_too_large"),
+    (429, {"message": "slow down", "type": "rate_limit_exceeded"}, "rate_limit_error"),
+    (500, {"message": "boom", "type": "upstream_error"}, "api_error"),
+    (503, {"error": {"message": "wrapped", "type": "x"}}, "api_error"),
+    (529, {"message": "busy"}, "overloaded_error"),
+    (422, {"message": "weird"}, "invalid_request_error"),
+])
+def test_error_mapping(status, error, expected_type):
+    out = chat_error_to_claude_error(status, error)
+    message = error.get("message") or error["error"]["message"]
+    assert out == {"type": "error", "error": {"type": expected_type, "message": message}}
+
+
+def test_stream_error_chunk_becomes_error_event():
+    enc = ClaudeStreamEncoder("m", Ids(), 3)
+    events = parse_sse(enc.feed({"error": {"message": "upstream died", "type": "api_error"}}))
+    assert [e[0] for e in events] == ["message_start", "ping", "error"]
+    assert events[2][1] == {"type": "error", "error": {"type": "api_error", "message": "upstream died"}}
+
+
+def test_finish_without_chunks_still_emits_full_message():
+    events = parse_sse(ClaudeStreamEncoder("m", Ids(), 4).finish(None))
+    assert [e[0] for e in events] == ["message_start", "ping", "message_delta", "message_stop"]
+    assert events[2][1]["usage"]["input_tokens"] == 4
+
+
+def test_adaptive_and_disabled_thinking():
+    base = {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]}
+    req = claude_to_chat_request({**base, "thinking": {"type": "adaptive"}})
+    assert req["thinking"] == {"type": "adaptive"} and req["reasoning_effort"] == "medium"
+    req = claude_to_chat_request({**base, "thinking": {"type": "enabled", "budget_tokens": 2000}})
+    assert req["reasoning_effort"] == "low"
+    req = claude_to_chat_request({**base, "thinking": {"type": "enabled", "budget_tokens": 32000}})
+    assert req["reasoning_effort"] == "high"
+    req = claude_to_chat_request({**base, "thinking": {"type": "disabled"}})
+    assert req["thinking"] == {"type": "disabled"} and "reasoning_effort" not in req
