@@ -12,6 +12,8 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from oneapi.channel_types import is_known, get_channel_type
 from oneapi.services import pricing_defaults as d
@@ -74,12 +76,65 @@ def _family(channel_type: int) -> str:
     return get_channel_type(channel_type).family if is_known(channel_type) else "openai"
 
 
+def _parse_hhmm(value) -> int | None:
+    try:
+        hours, minutes = str(value).split(":")
+        return int(hours) * 60 + int(minutes)
+    except ValueError:
+        return None
+
+
+def _window_matches(window: dict, now: datetime) -> bool:
+    try:
+        local = now.astimezone(ZoneInfo(window.get("timezone") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("pricing: ignoring time window with bad timezone %r", window.get("timezone"))
+        return False
+    days = window.get("days_of_week")
+    if days and local.isoweekday() % 7 not in days:  # 0 = Sunday
+        return False
+    try:
+        if window.get("date_from") and local.date() < date.fromisoformat(window["date_from"]):
+            return False
+        if window.get("date_to") and local.date() >= date.fromisoformat(window["date_to"]):
+            return False
+    except (TypeError, ValueError):
+        return False
+    ranges = window.get("ranges") or []
+    if not ranges:
+        return True
+    minute = local.hour * 60 + local.minute
+    for rng in ranges:
+        start, end = _parse_hhmm(rng.get("start")), _parse_hhmm(rng.get("end"))
+        if start is None or end is None:
+            continue
+        if (start <= minute < end) if start < end else (minute >= start or minute < end):
+            return True
+    return False
+
+
+def apply_time_windows(cfg: dict, now: datetime) -> dict:
+    """Overlay the first matching ``time_windows`` entry on a model config (tiers replace)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    for window in cfg.get("time_windows") or ():
+        if isinstance(window, dict) and _window_matches(window, now):
+            return {**cfg, **(window.get("overlay") or {})}
+    return cfg
+
+
 def resolve_price(model: str, channel_type: int, channel_model_configs: dict | None,
                   channel_model_ratio: dict | None, channel_completion_ratio: dict | None,
-                  option_model_ratio: dict, option_completion_ratio: dict) -> Price:
-    """Effective price of ``model`` on a channel of ``channel_type``."""
+                  option_model_ratio: dict, option_completion_ratio: dict,
+                  now: datetime | None = None) -> Price:
+    """Effective price of ``model`` on a channel of ``channel_type``.
+
+    ``now`` (request start time) enables the channel config's ``time_windows``.
+    """
     cfg = _lookup(_as_dict(channel_model_configs), model, channel_type)
     cfg = cfg if isinstance(cfg, dict) else {}
+    if now is not None and cfg.get("time_windows"):
+        cfg = apply_time_windows(cfg, now)
     legacy_ratio = _num(_lookup(_as_dict(channel_model_ratio), model, channel_type))
     legacy_completion = _num(_lookup(_as_dict(channel_completion_ratio), model, channel_type))
     opt_ratio = _num(_lookup(_as_dict(option_model_ratio), model, channel_type))
@@ -268,6 +323,16 @@ def audio_transcription_quota(price: Price, group_ratio: float, seconds: float) 
 def audio_seconds_to_tokens(price: Price, seconds: float) -> int:
     tps = _num((price.audio or {}).get("prompt_tokens_per_second")) or d.AUDIO_TOKENS_PER_SECOND
     return math.ceil(seconds * tps)
+
+
+def reweight_audio_usage(price: Price, text_prompt: int, audio_prompt: int,
+                         text_completion: int, audio_completion: int) -> tuple[int, int]:
+    """gpt-4o-audio usage: audio tokens weighted by the model's audio ratios (16 / 2)."""
+    audio = price.audio or {}
+    prompt_ratio = _num(audio.get("prompt_ratio")) or 16.0
+    completion_ratio = _num(audio.get("completion_ratio")) or 2.0
+    return (text_prompt + math.ceil(audio_prompt * prompt_ratio),
+            text_completion + math.ceil(audio_completion * prompt_ratio * completion_ratio))
 
 
 def tts_quota(price: Price, group_ratio: float, text: str) -> int:

@@ -276,3 +276,47 @@ def test_validate_model_configs():
                 "[1, 2]"):
         with pytest.raises(ValueError):
             p.validate_model_configs(bad)
+
+
+# ---------------------------------------------------------------- time windows & audio usage
+
+def test_time_window_overlay():
+    from datetime import datetime, timezone
+    configs = {"m": {"ratio": 1.0, "completion_ratio": 2, "time_windows": [
+        {"timezone": "Asia/Shanghai", "ranges": [{"start": "00:30", "end": "08:30"}],
+         "overlay": {"ratio": 0.5}},
+        {"timezone": "UTC", "days_of_week": [0, 6], "overlay": {"completion_ratio": 1}},
+    ]}}
+    # 2026-11-25 (Wednesday) 17:00 UTC = 01:00 Shanghai → night discount
+    night = resolve_at("m", configs, datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc))
+    assert (night.ratio, night.completion_ratio) == (0.5, 2)
+    # Wednesday 04:00 UTC = 12:00 Shanghai, weekday → base price
+    day = resolve_at("m", configs, datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc))
+    assert (day.ratio, day.completion_ratio) == (1.0, 2)
+    # Saturday noon UTC → weekend overlay (second window)
+    weekend = resolve_at("m", configs, datetime(2026, 11, 28, 12, 0))
+    assert (weekend.ratio, weekend.completion_ratio) == (1.0, 1)
+    # without ``now`` windows are ignored
+    assert resolve("m", configs=configs).ratio == 1.0
+
+
+def test_time_window_overnight_range_and_dates():
+    from datetime import datetime, timezone
+    win = {"ranges": [{"start": "22:00", "end": "02:00"}], "date_from": "2026-01-01",
+           "date_to": "2026-02-01", "overlay": {"ratio": 0.1}}
+    configs = {"m": {"ratio": 1.0, "time_windows": [win]}}
+    utc = timezone.utc
+    assert resolve_at("m", configs, datetime(2026, 1, 10, 23, 0, tzinfo=utc)).ratio == 0.1
+    assert resolve_at("m", configs, datetime(2026, 1, 10, 1, 59, tzinfo=utc)).ratio == 0.1
+    assert resolve_at("m", configs, datetime(2026, 1, 10, 2, 0, tzinfo=utc)).ratio == 1.0
+    assert resolve_at("m", configs, datetime(2026, 2, 1, 23, 0, tzinfo=utc)).ratio == 1.0
+
+
+def resolve_at(model, configs, now):
+    return p.resolve_price(model, 1, configs, None, None, {}, {}, now=now)
+
+
+def test_reweight_audio_usage():
+    price = resolve("gpt-4o-audio-preview")
+    # prompt 100 text + 10 audio × 16 ; completion 50 text + 5 audio × 16 × 2
+    assert p.reweight_audio_usage(price, 100, 10, 50, 5) == (260, 210)
