@@ -82,7 +82,8 @@ def _candidate_paths(name: str, cache_dir: str | None) -> list[str]:
     paths = []
     if cache_dir:
         # tiktoken's own cache layout (sha1 of the blob URL) and a plain file name.
-        paths.append(os.path.join(cache_dir, hashlib.sha1(_SPECS[name]["url"].encode()).hexdigest()))
+        cache_key = hashlib.sha1(_SPECS[name]["url"].encode()).hexdigest()
+        paths.append(os.path.join(cache_dir, cache_key))
         paths.append(os.path.join(cache_dir, f"{name}.tiktoken"))
     if name == CL100K:
         bundled = _bundled_cl100k_path()

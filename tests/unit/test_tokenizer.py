@@ -33,7 +33,7 @@ def gif_bytes(w, h):
 
 
 def jpeg_bytes(w, h):
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00" + b"\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00" + bytes([1, 1, 0, 0, 1, 0, 1, 0, 0])
     dqt = b"\xff\xdb" + struct.pack(">H", 67) + b"\x00" + bytes(64)
     sof = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, h, w, 3) + bytes(9)
     return b"\xff\xd8" + app0 + dqt + sof + b"\xff\xd9"
