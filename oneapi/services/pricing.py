@@ -255,6 +255,22 @@ def estimate_preconsume(price: Price, group_ratio: float, prompt_tokens: int, ma
     return _ceil(base + completion)
 
 
+def estimate_embeddings_preconsume(price: Price, group_ratio: float, prompt_tokens: int,
+                                   pre_consumed_quota: int = DEFAULT_PRE_CONSUMED_QUOTA) -> int:
+    """Embeddings: exact cost of the counted input plus a PreConsumedQuota×ratio buffer."""
+    return (compute_quota(price, group_ratio, prompt_tokens, 0)
+            + _ceil(pre_consumed_quota * price.ratio * group_ratio))
+
+
+def request_max_tokens(body: dict) -> int:
+    """max_completion_tokens if > 0, else max_tokens, else 0 (for the estimate)."""
+    for key in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
+        value = body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return 0
+
+
 def should_skip_reservation(user_quota: int, token_quota: int, token_unlimited: bool,
                             estimate: int) -> bool:
     """Fork fix #25: skip only if user AND (unlimited key or key) hold > 100× the estimate."""
@@ -375,19 +391,20 @@ def tool_call_quota(channel_type: int, tool: str, calls: int = 1,
 # ---------------------------------------------------------------- logs & options
 
 def format_log_content(price: Price, group_ratio: float, cached_tokens: int = 0,
-                       cache_write_5m: int = 0, cache_write_1h: int = 0) -> str:
-    """Consume-log text, e.g. 'model rate 1.25, group rate 1.00, completion rate 4.00'."""
-    parts = [f"model rate {price.ratio:.2f}", f"group rate {group_ratio:.2f}",
-             f"completion rate {price.completion_ratio:.2f}"]
-    if cached_tokens:
-        parts.append(f"cached_prompt {cached_tokens} tokens (rate {price.cached_input_ratio:g})")
-    if cache_write_5m:
-        parts.append(f"cache_write_5m {cache_write_5m} tokens "
-                     f"(rate {price.cache_write_5m_ratio:g})")
-    if cache_write_1h:
-        parts.append(f"cache_write_1h {cache_write_1h} tokens "
-                     f"(rate {price.cache_write_1h_ratio:g})")
-    return ", ".join(parts)
+                       cache_write_5m: int = 0, cache_write_1h: int = 0,
+                       tools_cost: int = 0) -> str:
+    """Consume-log text as one-api writes it, e.g. 'model rate 1.25, group rate 1.00,
+    completion rate 4.00, cached_prompt 0, cache_write_5m 0, cache_write_1h 0'."""
+    text = (f"model rate {price.ratio:.2f}, group rate {group_ratio:.2f}, "
+            f"completion rate {price.completion_ratio:.2f}, ")
+    if tools_cost:
+        text += f"tools cost {tools_cost}, "
+    return text + (f"cached_prompt {cached_tokens}, cache_write_5m {cache_write_5m}, "
+                   f"cache_write_1h {cache_write_1h}")
+
+
+def format_audio_log_content(price: Price, group_ratio: float) -> str:
+    return f"model rate {price.ratio:.2f}, group rate {group_ratio:.2f}"
 
 
 def default_model_ratio() -> dict[str, float]:

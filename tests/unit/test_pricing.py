@@ -176,6 +176,16 @@ def test_estimate_preconsume():
     assert p.estimate_preconsume(price, 1, 100, 0, pre_consumed_quota=0) == 125
 
 
+def test_embeddings_preconsume_and_max_tokens():
+    price = resolve("text-embedding-3-large")
+    # 1000 × 0.065 = 65 ; buffer 500 × 0.065 = 32.5 → 33
+    assert p.estimate_embeddings_preconsume(price, 1, 1000) == 98
+    assert p.request_max_tokens({"max_tokens": 100, "max_completion_tokens": 50}) == 50
+    assert p.request_max_tokens({"max_tokens": 100, "max_completion_tokens": 0}) == 100
+    assert p.request_max_tokens({"max_output_tokens": 7}) == 7
+    assert p.request_max_tokens({}) == 0
+
+
 def test_should_skip_reservation_requires_both_balances():
     est = 1000
     assert p.should_skip_reservation(100_001, 100_001, False, est)
@@ -247,10 +257,15 @@ def test_rerank_and_tools():
 
 def test_format_log_content():
     price = resolve("gpt-4o")
-    assert p.format_log_content(price, 1) == \
-        "model rate 1.25, group rate 1.00, completion rate 4.00"
-    text = p.format_log_content(price, 1, cached_tokens=200)
-    assert text.endswith(", cached_prompt 200 tokens (rate 0.625)")
+    assert p.format_log_content(price, 1) == ("model rate 1.25, group rate 1.00, completion "
+                                              "rate 4.00, cached_prompt 0, cache_write_5m 0, "
+                                              "cache_write_1h 0")
+    text = p.format_log_content(price, 0.5, cached_tokens=200, cache_write_5m=3,
+                                cache_write_1h=4, tools_cost=5000)
+    assert text == ("model rate 1.25, group rate 0.50, completion rate 4.00, tools cost 5000, "
+                    "cached_prompt 200, cache_write_5m 3, cache_write_1h 4")
+    assert p.format_audio_log_content(resolve("whisper-1"), 1) == \
+        "model rate 3.00, group rate 1.00"
 
 
 def test_default_option_json_and_pricing_table():
