@@ -309,3 +309,30 @@ def test_counting_is_fast():
     for _ in range(20):
         tk.count_messages_tokens(msgs, "gpt-4o")
     assert time.perf_counter() - start < 2.0
+
+
+def test_concurrent_first_use_loads_once(monkeypatch):
+    import threading
+    calls = []
+    real = tk._load_encoding
+
+    def counting(name, cache_dir):
+        calls.append(name)
+        return real(name, cache_dir)
+
+    monkeypatch.setattr(tk, "_load_encoding", counting)
+    tk.reset_tokenizers()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        tk.count_text_tokens("hello world", "gpt-4"))) for _ in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert results == [2] * 8
+        assert calls.count("cl100k_base") == 1
+    finally:
+        monkeypatch.undo()
+        tk.reset_tokenizers()
+        tk.init_tokenizers()
