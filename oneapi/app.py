@@ -58,6 +58,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     register_extensions(app)
+    from .metrics import init_metrics
+
+    init_metrics(app)
     register_blueprints(app)
     from .web import register_error_handlers, register_request_hooks
 

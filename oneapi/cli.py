@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations and bootstrap the root user")
     serve = sub.add_parser("serve", help="run under gunicorn with gevent workers")
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "2") or 2))
+    serve.add_argument("--workers", type=int, default=None)
     serve.add_argument("--bind", default=None)
     args = parser.parse_args(argv)
 
@@ -47,8 +47,15 @@ def main(argv: list[str] | None = None) -> int:
         print("database is up to date")
         return 0
     bind = args.bind or f"0.0.0.0:{settings.port}"
+    workers = args.workers or settings.workers
+    if settings.enable_prometheus_metrics and not settings.prometheus_multiproc_dir:
+        # gunicorn workers share one directory so a scrape of /metrics sees all of them
+        import tempfile
+
+        path = tempfile.mkdtemp(prefix="oneapi-prometheus-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
     gunicorn_args = [
-        "gunicorn", "-k", "gevent", "-w", str(args.workers), "--worker-connections", "1000",
+        "gunicorn", "-k", "gevent", "-w", str(workers), "--worker-connections", "1000",
         "-b", bind, "-c", os.path.join(os.path.dirname(__file__), "gunicorn_conf.py"),
         "--graceful-timeout", str(settings.shutdown_timeout), "--timeout", "0", "wsgi:app",
     ]

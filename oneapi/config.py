@@ -158,6 +158,9 @@ class Settings:
     log_push_type: str = _env("LOG_PUSH_TYPE", _str, "")
     log_push_token: str = _env("LOG_PUSH_TOKEN", _str, "")
     force_email_tls_verify: bool = _env("FORCE_EMAIL_TLS_VERIFY", _bool, False)
+    # Process model and metrics
+    workers: int = _env("WORKERS", _int, 2)
+    prometheus_multiproc_dir: str = _env("PROMETHEUS_MULTIPROC_DIR", _str, "")
     # Frontend build location (served by Flask)
     frontend_dist: str = _env("FRONTEND_DIST", _str, "")
 
