@@ -57,6 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.DEBUG if settings.debug else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from .logpush import install_log_push
+
+    install_log_push(settings)
     register_extensions(app)
     from .metrics import init_metrics
 

@@ -158,6 +158,7 @@ class Settings:
     log_push_type: str = _env("LOG_PUSH_TYPE", _str, "")
     log_push_token: str = _env("LOG_PUSH_TOKEN", _str, "")
     force_email_tls_verify: bool = _env("FORCE_EMAIL_TLS_VERIFY", _bool, False)
+    tiktoken_cache_dir: str = _env("TIKTOKEN_CACHE_DIR", _str, "")
     # Process model and metrics
     workers: int = _env("WORKERS", _int, 2)
     prometheus_multiproc_dir: str = _env("PROMETHEUS_MULTIPROC_DIR", _str, "")

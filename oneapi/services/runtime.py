@@ -30,6 +30,9 @@ def start(app: Flask) -> None:
     options.init_store(settings.sync_frequency)
     if app.config.get("ONEAPI_SKIP_RUNTIME"):
         return
+    from ..relay.tokenizer import init_tokenizers
+
+    init_tokenizers(settings.tiktoken_cache_dir or None)
     with app.app_context():
         if inspect(db.engine).has_table("options"):
             options.store().load()
