@@ -105,8 +105,14 @@ def register_web(app: Flask) -> None:
     """Serve ``frontend/dist``: hashed assets cached long, ``index.html`` never cached,
     SPA fallback for every path that is not ``/api``, ``/v1`` or an existing file."""
     dist = _frontend_dir(app)
+    settings = app.config["SETTINGS"]
+    redirect_base = settings.frontend_base_url if not settings.is_master else ""
 
     def index() -> Response:
+        if redirect_base:
+            from flask import redirect
+
+            return redirect(redirect_base + request.full_path.rstrip("?"), code=302)
         if not os.path.isfile(os.path.join(dist, "index.html")):
             return Response("Frontend not built: run `make run` (or `npm run build` in frontend/).",
                             status=503, mimetype="text/plain")

@@ -28,3 +28,17 @@ def test_notice_about_home_page(client):
     for path in ("/api/notice", "/api/about", "/api/home_page_content"):
         body = client.get(path).get_json()
         assert body["success"] is True and body["data"] == ""
+
+
+def test_slave_node_redirects_ui_to_frontend_base_url(database_url):
+    from oneapi import create_app
+    from oneapi.config import from_env
+
+    app = create_app({"SETTINGS": from_env({"NODE_TYPE": "slave", "FRONTEND_BASE_URL": "https://ui.example.com",
+                                            "SESSION_SECRET": "x"}),
+                      "SQLALCHEMY_DATABASE_URI": database_url})
+    c = app.test_client()
+    resp = c.get("/channel?p=1")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "https://ui.example.com/channel?p=1"
+    assert c.get("/api/status").status_code == 200
