@@ -43,12 +43,17 @@ def wrk(t: Target, conns: int, seconds: float, threads: int | None = None,
     }
 
 
-def stream(t: Target, conns: int, seconds: float, warmup: float = 1.0) -> dict:
+def stream(t: Target, conns: int, seconds: float, warmup: float = 1.0,
+           min_samples: int | None = None, max_extra: float = 45.0) -> dict:
     """Run bench/stream_client.py (first byte and total stream time)."""
+    if min_samples is None:
+        min_samples = conns
     argv = [os.path.join(VENV_BIN, "python"), os.path.join(BENCH_DIR, "stream_client.py"),
             "--url", t.url, "--key", t.key, "-c", str(conns), "-d", str(seconds),
-            "--warmup", str(warmup), "--timeout", "30"]
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + warmup + 90)
+            "--warmup", str(warmup), "--timeout", "30", "--min-samples", str(min_samples),
+            "--max-extra", str(max_extra)]
+    r = subprocess.run(argv, capture_output=True, text=True,
+                       timeout=seconds + warmup + max_extra + 90)
     if r.returncode != 0 or not r.stdout.strip():
         raise RuntimeError("stream client failed (rc=%d): %s" % (r.returncode, r.stderr[-800:]))
     res = json.loads(r.stdout.strip().splitlines()[-1])

@@ -60,9 +60,10 @@ def run_test(test: str, t: tg.Target) -> dict:
     if test == "c50":
         return loadgen.wrk(t, 50, DUR["c50"])
     if test == "s50":
-        return loadgen.stream(t, 50, DUR["s50"], warmup=0.5 if QUICK else 1.0)
+        return loadgen.stream(t, 50, DUR["s50"], warmup=0.5 if QUICK else 1.0,
+                              max_extra=15 if QUICK else 40)
     if test == "s1":
-        return loadgen.stream(t, 1, DUR["s1"], warmup=0.5)
+        return loadgen.stream(t, 1, DUR["s1"], warmup=0.5, min_samples=5)
     raise ValueError(test)
 
 
@@ -105,6 +106,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, _on_signal)
     atexit.register(procs.stop_all)
     tmp = tempfile.mkdtemp(prefix="oneapi-bench-")
+    load_before = os.getloadavg()
+    if load_before[0] > 1.0:
+        log("warning: load average %.2f before the run: other processes compete for the "
+            "CPU, numbers will be lower and noisier" % load_before[0])
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     skipped, active, rss, soak_res, log_rows = {}, [], {}, {}, {}
     data = {t: {"rounds": {}} for t in WANT}
@@ -149,7 +154,7 @@ def main() -> int:
         log("warm-up (excluded): %s" % ", ".join(t.name for t in active))
         for t in active:
             loadgen.wrk(t, 50, DUR["warm"])
-            loadgen.stream(t, 10, 1, warmup=0.2)
+            loadgen.stream(t, 10, 1, warmup=0.2, min_samples=0)
         tests = ["c1", "c50", "s50", "s1"]
         for rnd in range(ROUNDS):
             for test in tests:
@@ -196,7 +201,9 @@ def main() -> int:
     result = {
         "timestamp": stamp,
         "machine": {"nproc": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+                    "python": platform.python_version(),
+                    "loadavg_before": [round(x, 2) for x in load_before],
+                    "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
         "git_commit": _git_commit(),
         "config": {"quick": QUICK, "soak": SOAK, "rounds": ROUNDS, "workers": WORKERS,
                    "chunks": CHUNKS, "durations_s": DUR},
@@ -219,6 +226,8 @@ def main() -> int:
     for n, v in log_rows.items():
         print("%s: %s relay requests sent, %s consume log rows after shutdown" % (
             n, v["requests_sent"], v["consume_log_rows_after_shutdown"]))
+    print("Load average before the run: %.2f (1 min); after: %.2f" % (
+        load_before[0], result["machine"]["loadavg_after"][0]))
     print("\nWrote %s (%.0f s)" % (os.path.relpath(path, tg.REPO), result["wall_seconds"]))
     gw_wanted = [n for n in GATEWAY_VARIANTS if n in WANT]
     if gw_wanted and not any(n in summary for n in gw_wanted):

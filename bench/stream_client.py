@@ -13,7 +13,11 @@ A request counts as an error when the status is not 2xx, the connection
 fails, or the body lacks ``data: [DONE]``. Requests started before ``--warmup`` seconds
 are discarded; no request starts after the deadline, and the ones in flight
 then are awaited (bounded by ``--timeout``) and counted, so slow targets still
-yield samples. Throughput = requests started in the window / window length. Prints one JSON object on stdout.
+yield samples. With --min-samples, requests keep starting past the deadline
+until that many started in the window (bounded by --max-extra seconds), so a
+target slower than the window still yields samples. Throughput = completed
+requests / window (from the warm-up end to the last request start, at least
+the duration). Prints one JSON object on stdout.
 
 Usage: python bench/stream_client.py --url http://127.0.0.1:18000/v1/chat/completions \
           --key sk-x -c 50 -d 10 --warmup 2
@@ -42,15 +46,18 @@ def pct(values, p):
 class Stats:
     def __init__(self):
         self.ttfb, self.ttfd, self.total = [], [], []
+        self.started = 0  # requests started inside the measurement window
+        self.last_start = 0.0
         self.ok = 0
         self.errors = {"connect": 0, "status": 0, "incomplete": 0, "timeout": 0}
         self.bytes = 0
 
 
-async def one_conn(host, port, request, deadline, warm_until, stats, timeout):
+async def one_conn(host, port, request, deadline, hard_deadline, min_samples, warm_until,
+                   stats, timeout):
     reader = writer = None
     now = time.perf_counter
-    while now() < deadline:
+    while now() < deadline or (stats.started < min_samples and now() < hard_deadline):
         if writer is None:
             try:
                 reader, writer = await asyncio.wait_for(
@@ -60,6 +67,9 @@ async def one_conn(host, port, request, deadline, warm_until, stats, timeout):
                 await asyncio.sleep(0.05)
                 continue
         t0 = now()
+        if t0 >= warm_until:
+            stats.started += 1
+            stats.last_start = max(stats.last_start, t0)
         keep = True
         try:
             writer.write(request)
@@ -149,15 +159,18 @@ async def run(args):
     start = time.perf_counter()
     warm_until = start + args.warmup
     deadline = warm_until + args.duration
-    await asyncio.gather(*[one_conn(host, port, request, deadline, warm_until, stats,
-                                    args.timeout) for _ in range(args.concurrency)])
+    hard_deadline = deadline + args.max_extra
+    await asyncio.gather(*[one_conn(host, port, request, deadline, hard_deadline,
+                                    args.min_samples, warm_until, stats, args.timeout)
+                           for _ in range(args.concurrency)])
+    window = max(deadline, stats.last_start) - warm_until
     n_err = sum(stats.errors.values())
     ms = lambda v: None if v is None else round(v * 1000.0, 3)  # noqa: E731
     return {
-        "concurrency": args.concurrency, "duration_s": args.duration,
+        "concurrency": args.concurrency, "duration_s": round(window, 3),
         "requests": stats.ok, "errors": stats.errors, "error_count": n_err,
         "error_rate": (n_err / (stats.ok + n_err)) if (stats.ok + n_err) else 0.0,
-        "rps": stats.ok / args.duration,
+        "rps": stats.ok / window,
         "ttfb_ms": {"p50": ms(pct(stats.ttfb, 50)), "p90": ms(pct(stats.ttfb, 90)),
                     "p99": ms(pct(stats.ttfb, 99))},
         "ttfd_ms": {"p50": ms(pct(stats.ttfd, 50)), "p90": ms(pct(stats.ttfd, 90)),
@@ -176,6 +189,10 @@ def main():
     ap.add_argument("-d", "--duration", type=float, default=10.0)
     ap.add_argument("--warmup", type=float, default=2.0)
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--min-samples", type=int, default=0,
+                    help="keep starting requests past the deadline until this many "
+                         "started in the window (slow targets), up to --max-extra s")
+    ap.add_argument("--max-extra", type=float, default=45.0)
     args = ap.parse_args()
     try:
         import uvloop
