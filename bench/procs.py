@@ -147,3 +147,17 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo and len(out) < 1000:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children(p))
+    return out
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user+system) used so far by pid and its live descendants."""
+    return sum(cpu_seconds(p) for p in descendants(pid))

@@ -39,6 +39,8 @@ def summarize(targets: dict, rss: dict) -> dict:
             "c50_p50_ms": med([x["p50_ms"] for x in c50]),
             "c50_p99_ms": med([x["p99_ms"] for x in c50]),
             "c50_error_rate": max([x["error_rate"] for x in c50], default=None),
+            "c50_cpu_ms_per_req": med([x.get("cpu_ms_per_req") for x in c50]),
+            "s50_cpu_ms_per_stream": med([x.get("cpu_ms_per_req") for x in s50]),
             "c50_errors": sum(x["non2xx"] + x["socket_errors"] for x in c50),
             "s50_ttfb_p50_ms": med([ttfd(x) for x in s50]),
             "s50_ttfb_p99_ms": med([x["ttfd_ms"]["p99"] for x in s50]),
@@ -135,7 +137,7 @@ def _rss_str(before, after):
 
 COLUMNS = [
     ("target", 16), ("c1 p50", 8), ("c1 p99", 8), ("+p50", 7), ("+p99", 7),
-    ("c50 rps", 8), ("err%", 6), ("s50 ttfb", 9), ("+ttfb", 7), ("s50 total", 9),
+    ("c50 rps", 8), ("err%", 6), ("cpu/req", 7), ("s50 ttfb", 9), ("+ttfb", 7), ("s50 total", 9),
     ("+total", 8), ("s1 +ttfb", 8), ("RSS MB/worker", 16),
 ]
 
@@ -151,6 +153,7 @@ def table(summary: dict, order: list) -> str:
         cells = [name, _fmt(s["c1_p50_ms"]), _fmt(s["c1_p99_ms"]),
                  _fmt(s["c1_added_p50_ms"]), _fmt(s["c1_added_p99_ms"]),
                  _fmt(s["c50_rps"], 0), "-" if err is None else "%.2f" % (100 * err),
+                 _fmt(s["c50_cpu_ms_per_req"], 3),
                  _fmt(s["s50_ttfb_p50_ms"]), _fmt(s["s50_added_ttfb_p50_ms"]),
                  _fmt(s["s50_total_p50_ms"]), _fmt(s["s50_added_total_p50_ms"]),
                  _fmt(s["s1_added_ttfb_p50_ms"]),
@@ -161,7 +164,8 @@ def table(summary: dict, order: list) -> str:
     lines.append("Latencies in ms (medians over interleaved rounds). '+' = added over direct in the "
                  "same round. c1 = 1 connection, c50 = 50 connections non-stream (wrk);")
     lines.append("s50 = 100-chunk SSE streams at 50 connections, ttfb = first SSE data byte; "
-                 "s1 +ttfb = same at 1 connection. err% = non-2xx + socket errors at c50.")
+                 "s1 +ttfb = same at 1 connection. err% = non-2xx + socket errors at c50;")
+    lines.append("cpu/req = CPU ms (user+system, all processes of the target) per request at c50.")
     return "\n".join(lines)
 
 

@@ -161,7 +161,11 @@ def main() -> int:
                 k = rnd % len(active) if active else 0
                 order = active[k:] + active[:k]
                 for t in order:
+                    cpu0 = procs.tree_cpu(t.proc.pid)
                     res = run_test(test, t)
+                    done = res["requests"]
+                    res["cpu_s"] = round(procs.tree_cpu(t.proc.pid) - cpu0, 3)
+                    res["cpu_ms_per_req"] = (1000.0 * res["cpu_s"] / done) if done else None
                     data[t.name]["rounds"].setdefault(test, []).append(res)
                     brief = ("p50=%.2fms rps=%.0f err=%.4f" % (res["p50_ms"], res["rps"],
                                                                res["error_rate"])
