@@ -15,7 +15,7 @@ describe('api client', () => {
 
   it('throws ApiError with the server message when success=false', async () => {
     mockFetch([{ method: 'POST', path: '/api/user/login', body: { success: false, message: 'wrong password' } }]);
-    const err = await api.post('/api/user/login', { username: 'a' }).catch((e: ApiError) => e);
+    const err = (await api.post('/api/user/login', { username: 'a' }).catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.message).toBe('wrong password');
     expect(err.status).toBe(200);
@@ -25,7 +25,7 @@ describe('api client', () => {
     mockFetch([{ path: '/api/user/self', status: 401, body: { success: false, message: 'not logged in' } }]);
     const handler = vi.fn();
     onUnauthorized(handler);
-    const err = await api.get('/api/user/self').catch((e: ApiError) => e);
+    const err = (await api.get('/api/user/self').catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(401);
     expect(err.message).toBe('not logged in');
