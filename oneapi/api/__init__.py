@@ -7,6 +7,9 @@ from flask import Flask
 
 API_MODULES = (
     "status",
+    "users",
+    "options",
+    "dashboard",
 )
 
 

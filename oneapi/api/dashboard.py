@@ -1,0 +1,20 @@
+"""``GET /api/user/dashboard``: per-day usage aggregates for the charts."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from ..auth.decorators import current_caller, user_required
+from ..services import dashboard as dashboard_service
+from .common import ok
+from .ratelimits import global_api_limit
+
+bp = Blueprint("dashboard", __name__, url_prefix="/api/user")
+global_api_limit(bp)
+
+
+@bp.get("/dashboard")
+@user_required
+def user_dashboard():
+    args = request.args
+    return ok(dashboard_service.dashboard(current_caller(), args.get("from_date"), args.get("to_date"),
+                                          args.get("user_id")))

@@ -1,0 +1,1 @@
+"""marshmallow schemas at the API boundary (one module per resource)."""
