@@ -10,6 +10,12 @@ API_MODULES = (
     "users",
     "options",
     "dashboard",
+    "channels",
+    "tokens",
+    "redemptions",
+    "logs",
+    "billing",
+    "models_catalog",
 )
 
 

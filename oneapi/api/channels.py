@@ -1,0 +1,73 @@
+"""Admin channel management: ``/api/channel``."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from ..auth.decorators import admin_required
+from ..schemas.channels import ChannelCreate, ChannelUpdate, channel_out
+from ..services import channels as service
+from .common import load, ok, page_params, sort_params, transactional
+
+bp = Blueprint("api_channels", __name__, url_prefix="/api/channel")
+
+
+def _truthy(name: str) -> bool:
+    return (request.args.get(name) or "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+@bp.get("/")
+@admin_required
+def list_channels():
+    page = page_params()
+    sort, desc = sort_params(service.SORTABLE)
+    rows, total = service.list_channels(page.offset, page.size, sort, desc)
+    return ok([channel_out(c) for c in rows], total=total)
+
+
+@bp.get("/search")
+@admin_required
+def search_channels():
+    sort, desc = sort_params(service.SORTABLE)
+    rows = service.search_channels(request.args.get("keyword", ""), sort, desc,
+                                   group=request.args.get("group", ""))
+    return ok([channel_out(c) for c in rows], total=len(rows))
+
+
+@bp.get("/<int:channel_id>")
+@admin_required
+def get_channel(channel_id: int):
+    return ok(channel_out(service.get_channel(channel_id)))
+
+
+@bp.post("/")
+@admin_required
+@transactional
+def create_channel():
+    data = load(ChannelCreate())
+    created = service.create_channels(data)
+    return ok([channel_out(c) for c in created] if len(created) > 1 else channel_out(created[0]))
+
+
+@bp.put("/")
+@admin_required
+@transactional
+def update_channel():
+    status_only = _truthy("status_only")
+    data = load(ChannelUpdate(), partial=False)
+    channel = service.update_channel(data.pop("id"), data, status_only=status_only)
+    return ok(channel_out(channel))
+
+
+@bp.delete("/disabled")
+@admin_required
+@transactional
+def delete_disabled():
+    return ok(service.delete_disabled_channels())
+
+
+@bp.delete("/<int:channel_id>")
+@admin_required
+@transactional
+def delete_channel(channel_id: int):
+    service.delete_channel(channel_id)
+    return ok()
