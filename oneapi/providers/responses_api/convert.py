@@ -60,7 +60,7 @@ def _input(messages: list[dict]) -> tuple[str | None, list[dict]]:
             role = "user"
         if content:
             if role == "assistant" and isinstance(content, str):
-                content = [{"type": "output_text", "text": content}]
+                content = [{"type": "text", "text": content}]
             items.append({"type": "message", "role": role, "content": _parts(content, role)})
         for call in msg.get("tool_calls") or []:
             fn = call.get("function") or {}
