@@ -72,7 +72,9 @@ def is_reasoning_capable(model: str) -> bool:
 
 
 def _allowed_efforts(name: str) -> tuple[str, ...]:
-    if "deep-research" in name or _O_SERIES.match(name) or _is_gpt5_chat(name):
+    # The fork treats every o-series model as medium-only; OpenAI's o1/o3/o4 accept
+    # low/medium/high, so only deep-research and gpt-5*-chat are medium-only here.
+    if "deep-research" in name or _is_gpt5_chat(name):
         return ("medium",)
     if name.startswith("gpt-5") or (_GPT_N.match(name) and int(_GPT_N.match(name).group(1)) > 5):
         return GPT5_EFFORTS
