@@ -5,6 +5,7 @@ process-local map with expiry. Codes are keyed by purpose + email and are single
 from __future__ import annotations
 
 import hmac
+import html
 import logging
 import threading
 import time
@@ -137,7 +138,7 @@ def send_password_reset(email: str) -> None:
     token = issue(PASSWORD_RESET, email)
     system = options.get_option("SystemName") or "One API"
     base = options.get_option("ServerAddress").rstrip("/")
-    link = f"{base}/user/reset?{urlencode({'email': email, 'token': token})}"
+    link = html.escape(f"{base}/user/reset?{urlencode({'email': email, 'token': token})}")
     try:
         mail.send_email(f"{system} password reset", email,
                         f"<p>Hello,</p><p>You requested a password reset for {system}.</p>"
