@@ -12,3 +12,12 @@ def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
         patch_psycopg()
     except ImportError:
         pass
+
+
+def worker_exit(server, worker):  # noqa: ARG001 - flush batched quota counters (never lost)
+    try:
+        from oneapi.services.batch import flush_all
+
+        flush_all()
+    except Exception:  # noqa: BLE001
+        pass

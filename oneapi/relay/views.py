@@ -1,9 +1,12 @@
-"""Relay blueprint under ``/v1``."""
+"""Relay blueprint under ``/v1``: thin endpoints → ``pipeline.relay(front, mode)``."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask, request
 
 from ..errors import NotImplementedAPI
+from ..services import options
+from .front_openai import OpenAIFront
+from .modes import RelayMode
 
 bp = Blueprint("relay", __name__, url_prefix="/v1")
 
@@ -19,6 +22,43 @@ def _not_implemented(**_kwargs):
 
 for _i, _rule in enumerate(NOT_IMPLEMENTED):
     bp.add_url_rule(_rule, f"not_implemented_{_i}", _not_implemented, methods=["GET", "POST", "DELETE"])
+
+
+def _openai(mode: RelayMode, path_model: str = ""):
+    from .pipeline import relay
+
+    front = OpenAIFront(mode, path_model, approximate_tokens=options.get_bool("ApproximateTokenEnabled"))
+    return relay(front, mode)
+
+
+@bp.post("/chat/completions")
+def chat_completions():
+    return _openai(RelayMode.CHAT)
+
+
+@bp.post("/completions")
+def completions():
+    return _openai(RelayMode.COMPLETIONS)
+
+
+@bp.post("/embeddings")
+def embeddings():
+    return _openai(RelayMode.EMBEDDINGS)
+
+
+@bp.post("/engines/<path:model>/embeddings")
+def engine_embeddings(model: str):
+    return _openai(RelayMode.EMBEDDINGS, path_model=model)
+
+
+@bp.post("/moderations")
+def moderations():
+    return _openai(RelayMode.MODERATIONS)
+
+
+@bp.post("/edits")
+def edits():
+    return _openai(RelayMode.EDITS)
 
 
 def register_relay(app: Flask) -> None:

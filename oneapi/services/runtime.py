@@ -30,6 +30,7 @@ def start(app: Flask) -> None:
     options.init_store(settings.sync_frequency)
     if app.config.get("ONEAPI_SKIP_RUNTIME"):
         return
+    _start_relay(app, settings)
     from ..relay.tokenizer import init_tokenizers
 
     init_tokenizers(settings.tiktoken_cache_dir or None)
@@ -38,3 +39,16 @@ def start(app: Flask) -> None:
             options.store().load()
         else:
             log.warning("database has no tables yet: run `oneapi migrate`")
+
+
+def _start_relay(app: Flask, settings) -> None:
+    """Relay runtime: fresh per-worker caches; batch updater flushed on exit."""
+    import atexit
+
+    from . import batch, billing, relay_cache
+
+    relay_cache.reset()
+    billing.enable_batch(settings.batch_update_enabled)
+    if settings.batch_update_enabled:
+        batch.updater().start(app, settings.batch_update_interval)
+        atexit.register(batch.flush_all)

@@ -1,0 +1,144 @@
+"""Upstream HTTP: one pooled ``requests.Session`` per worker process, ``RELAY_TIMEOUT``,
+``RELAY_PROXY``; streamed bodies are read as raw socket chunks as they arrive.
+
+``iter_stream`` runs the socket reads in a helper (a greenlet under gevent workers) feeding a
+bounded queue, so the caller can emit a keep-alive comment when the upstream is idle for
+``keepalive`` seconds, and an abandoned stream (client gone) stops the reader promptly.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from typing import Iterator
+
+import requests
+from requests.adapters import HTTPAdapter
+
+_session: requests.Session | None = None
+_session_pid = 0
+_session_proxy = ""
+_lock = threading.Lock()
+
+READ_CHUNK = 64 * 1024
+KEEPALIVE = object()
+
+
+class UpstreamReadError(Exception):
+    """The upstream connection failed while a body was being read."""
+
+
+def session(proxy: str = "") -> requests.Session:
+    global _session, _session_pid, _session_proxy
+    pid = os.getpid()
+    if _session is not None and _session_pid == pid and _session_proxy == proxy:
+        return _session
+    with _lock:
+        if _session is None or _session_pid != pid or _session_proxy != proxy:
+            s = requests.Session()
+            s.trust_env = False  # no env proxies / netrc lookups per request
+            adapter = HTTPAdapter(pool_connections=64, pool_maxsize=1024, max_retries=0)
+            s.mount("http://", adapter)
+            s.mount("https://", adapter)
+            if proxy:
+                s.proxies = {"http": proxy, "https": proxy}
+            _session, _session_pid, _session_proxy = s, pid, proxy
+    return _session
+
+
+def timeout_of(relay_timeout: int):
+    """``RELAY_TIMEOUT`` 0 = no read timeout (connect still bounded)."""
+    if relay_timeout and relay_timeout > 0:
+        return (min(relay_timeout, 30), relay_timeout)
+    return (30, None)
+
+
+def send(method: str, url: str, *, headers: dict, data=None, files=None, stream: bool,
+         relay_timeout: int = 0, proxy: str = "") -> requests.Response:
+    return session(proxy).request(method, url, headers=headers, data=data, files=files, stream=stream,
+                                  timeout=timeout_of(relay_timeout), allow_redirects=False)
+
+
+def raw_chunks(resp: requests.Response) -> Iterator[bytes]:
+    """Yield body bytes as the socket delivers them (chunked or close-delimited)."""
+    raw = resp.raw
+    try:
+        if getattr(raw, "chunked", False) and hasattr(raw, "read_chunked"):
+            yield from raw.read_chunked(None, decode_content=True)
+            return
+        read1 = getattr(raw, "read1", None)
+        while True:
+            data = read1(READ_CHUNK) if read1 is not None else raw.read(READ_CHUNK, decode_content=True)
+            if not data:
+                return
+            yield data
+    except (requests.RequestException, OSError) as err:
+        raise UpstreamReadError(str(err)) from err
+    except Exception as err:  # urllib3 ProtocolError / ReadTimeoutError / IncompleteRead
+        if err.__class__.__module__.startswith(("urllib3", "http.client")):
+            raise UpstreamReadError(str(err)) from err
+        raise
+
+
+_END = object()
+
+
+class _Failure:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def iter_stream(resp: requests.Response, keepalive: float = 5.0, max_buffered: int = 64) -> Iterator:
+    """Yield raw chunks, or ``KEEPALIVE`` after ``keepalive`` idle seconds.
+
+    Raises :class:`UpstreamReadError` when the upstream connection breaks. Closing the
+    generator (client disconnect) closes the upstream response and ends the reader.
+    """
+    q: queue.Queue = queue.Queue(maxsize=max_buffered)
+    stop = threading.Event()
+
+    def reader():
+        try:
+            for chunk in raw_chunks(resp):
+                while True:
+                    if stop.is_set():
+                        return
+                    try:
+                        q.put(chunk, timeout=1.0)
+                        break
+                    except queue.Full:
+                        continue
+            item = _END
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer
+            item = _Failure(err)
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=reader, name="oneapi-upstream-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            try:
+                item = q.get(timeout=keepalive)
+            except queue.Empty:
+                yield KEEPALIVE
+                continue
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                if stop.is_set():
+                    return
+                err = item.error
+                if isinstance(err, UpstreamReadError):
+                    raise err
+                raise UpstreamReadError(str(err)) from err
+            yield item
+    finally:
+        stop.set()
+        resp.close()
