@@ -87,3 +87,47 @@ def test_error_chunk_fails_the_response():
     EVENT.validate_python(events[-1][1])
     assert events[-1][1]["response"]["error"] == {"code": "server_error", "message": "boom"}
     assert enc.finish(None) == []
+
+
+CUSTOM_REQUEST = {"model": "gpt-5-codex", "input": "x",
+                  "tools": [{"type": "custom", "name": "apply_patch"},
+                            {"type": "function", "name": "shell", "parameters": {"type": "object", "properties": {}}}]}
+
+
+def test_custom_tool_call_non_stream(canned):
+    resp = {"model": "gpt-5-codex", "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+        "role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_p", "type": "function", "function": {"name": "apply_patch", "arguments": '{"input": "*** Begin"}'}},
+            {"id": "call_s", "type": "function", "function": {"name": "shell", "arguments": '{"command": ["ls"]}'}}]}}]}
+    body = chat_to_responses_response(resp, CUSTOM_REQUEST, 1, Ids())
+    Response.model_validate(body)
+    assert body["output"] == [
+        {"id": "ctc_2", "type": "custom_tool_call", "status": "completed", "call_id": "call_p", "name": "apply_patch",
+         "input": "*** Begin"},
+        {"id": "fc_3", "type": "function_call", "status": "completed", "call_id": "call_s", "name": "shell",
+         "arguments": '{"command": ["ls"]}'}]
+    canned.reply(body)
+    out = client(canned.url).responses.create(model="m", input="x")
+    assert out.output[0].type == "custom_tool_call" and out.output[0].input == "*** Begin"
+
+
+def test_custom_tool_call_stream(canned):
+    enc = ResponsesStreamEncoder(CUSTOM_REQUEST, "gpt-5-codex", 1, Ids())
+    raw = []
+    for args in ('{"input": "*** Be', 'gin\\n"}'):
+        raw += enc.feed({"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "id": "call_p", "function": {"name": "apply_patch", "arguments": args}}]}}]})
+    raw += enc.feed({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    raw += enc.finish({"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7})
+    events = parse_sse(raw)
+    for _, data in events:
+        EVENT.validate_python(data)
+    names = [e[0] for e in events]
+    assert names == ["response.created", "response.in_progress", "response.output_item.added",
+                     "response.custom_tool_call_input.delta", "response.custom_tool_call_input.done",
+                     "response.output_item.done", "response.completed"]
+    assert events[4][1]["input"] == "*** Begin\n"
+    canned.reply(b"".join(raw), stream=True)
+    with client(canned.url).responses.stream(model="m", input="x") as stream:
+        final = stream.get_final_response()
+    assert final.output[0].type == "custom_tool_call" and final.output[0].input == "*** Begin\n"

@@ -162,7 +162,7 @@ def _convert_tool_choice(choice, parallel) -> dict:
     return result
 
 
-def _thinking(req: dict, model: str, max_tokens: int) -> dict | None:
+def _thinking(req: dict, model: str) -> dict | None:
     thinking = req.get("thinking")
     if isinstance(thinking, dict) and thinking.get("type") == "disabled":
         return None
@@ -218,7 +218,7 @@ def chat_to_anthropic_request(req: dict, default_max_tokens: int) -> dict:
     if tools:
         out["tools"] = tools
         out["tool_choice"] = _convert_tool_choice(req.get("tool_choice"), req.get("parallel_tool_calls"))
-    thinking = _thinking(req, model, out["max_tokens"])
+    thinking = _thinking(req, model)
     if thinking and _last_tool_turn_unsigned(messages):
         thinking = None
     if thinking:
@@ -283,7 +283,8 @@ def anthropic_to_chat_response(body: dict, now: int) -> dict:
         "object": "chat.completion",
         "created": now,
         "model": body.get("model", ""),
-        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason(body.get("stop_reason")) or "stop"}],
+        "choices": [{"index": 0, "message": message,
+                     "finish_reason": finish_reason(body.get("stop_reason")) or "stop"}],
         "usage": anthropic_usage_to_chat(body.get("usage")),
     }
 

@@ -188,7 +188,8 @@ def _convert_tools(tools: list[dict]) -> tuple[list[dict], bool]:
             if kind.startswith(WEB_SEARCH_PREFIXES):
                 web_search = True
             continue  # other Anthropic server tools (bash, editor, computer) have no chat equivalent
-        fn = {"name": tool.get("name", ""), "parameters": tool.get("input_schema") or {"type": "object", "properties": {}}}
+        schema = tool.get("input_schema") or {"type": "object", "properties": {}}
+        fn = {"name": tool.get("name", ""), "parameters": schema}
         if tool.get("description"):
             fn["description"] = tool["description"]
         converted.append({"type": "function", "function": fn})

@@ -8,13 +8,27 @@ Public API:
 """
 from __future__ import annotations
 
-from . import ConversionError, sse_event, text_of
+import json
+
+from . import ConversionError, text_of
+from .responses_items import (
+    custom_call_item,
+    custom_input,
+    custom_tool_names,
+    function_call_item,
+    message_item,
+    message_text,
+    reasoning_item,
+    reasoning_of,
+    response_skeleton,
+    responses_usage,
+    status_of,
+)
+from .responses_stream import ResponsesStreamEncoder
 
 WEB_SEARCH_TOOLS = ("web_search", "web_search_preview", "web_search_2025_08_26",
                     "web_search_preview_2025_03_11")
 
-ECHO_FIELDS = ("instructions", "max_output_tokens", "metadata", "previous_response_id", "reasoning",
-               "service_tier", "temperature", "text", "top_p", "truncation", "user")
 
 
 # ---------------------------------------------------------------------------
@@ -92,17 +106,18 @@ def _convert_input(items) -> list[dict]:
             texts = [s.get("text", "") for s in item.get("summary") or []]
             texts += [c.get("text", "") for c in item.get("content") or []]
             reasoning.extend(t for t in texts if t)
-        elif kind == "function_call":
+        elif kind in ("function_call", "custom_tool_call"):
             call_id = item.get("call_id") or item.get("id") or ""
-            call = {"id": call_id, "type": "function",
-                    "function": {"name": item.get("name", ""), "arguments": item.get("arguments") or ""}}
+            arguments = item.get("arguments") or "" if kind == "function_call" else \
+                json.dumps({"input": item.get("input") or ""}, ensure_ascii=False)
+            call = {"id": call_id, "type": "function", "function": {"name": item.get("name", ""), "arguments": arguments}}
             if open_assistant is None:
                 open_assistant = {"role": "assistant", "content": ""}
                 take_reasoning(open_assistant)
                 messages.append(open_assistant)
             open_assistant.setdefault("tool_calls", []).append(call)
             pending_calls.add(call_id)
-        elif kind == "function_call_output":
+        elif kind in ("function_call_output", "custom_tool_call_output"):
             call_id = item.get("call_id") or ""
             text = _tool_output_text(item.get("output"))
             if call_id in pending_calls:
@@ -112,6 +127,20 @@ def _convert_input(items) -> list[dict]:
             open_assistant = None
         # item_reference, computer/shell/custom tool items: no chat equivalent, dropped
     return messages
+
+
+def _custom_tool_function(tool: dict) -> dict:
+    """A freeform ``custom`` tool as a chat function taking one string ``input``."""
+    description = tool.get("description") or ""
+    fmt = tool.get("format") or {}
+    if fmt.get("type") == "grammar" and fmt.get("definition"):
+        grammar = f"The input must follow this {fmt.get('syntax', '')} grammar:\n{fmt['definition']}"
+        description = f"{description}\n\n{grammar}" if description else grammar
+    fn = {"name": tool.get("name", ""),
+          "parameters": {"type": "object", "properties": {"input": {"type": "string"}}, "required": ["input"]}}
+    if description:
+        fn["description"] = description
+    return fn
 
 
 def _convert_tools(tools) -> tuple[list[dict], bool, set[str]]:
@@ -125,17 +154,20 @@ def _convert_tools(tools) -> tuple[list[dict], bool, set[str]]:
                 fn["description"] = tool["description"]
             if tool.get("strict") is not None:
                 fn["strict"] = tool["strict"]
-            out.append({"type": "function", "function": fn})
-            names.add(fn["name"])
-        elif kind in WEB_SEARCH_TOOLS:
-            web_search = True
+        elif kind == "custom":
+            fn = _custom_tool_function(tool)
+        else:
+            web_search = web_search or kind in WEB_SEARCH_TOOLS
+            continue
+        out.append({"type": "function", "function": fn})
+        names.add(fn["name"])
     return out, web_search, names
 
 
 def _convert_tool_choice(choice, names: set[str]):
     if choice is None or isinstance(choice, str):
         return choice
-    if choice.get("type") == "function":
+    if choice.get("type") in ("function", "custom"):
         if choice.get("name") in names:
             return {"type": "function", "function": {"name": choice["name"]}}
         return "auto"
@@ -199,84 +231,11 @@ def responses_to_chat_request(body: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
 # response: hub -> Responses
 # ---------------------------------------------------------------------------
-
-def responses_usage(usage: dict | None) -> dict | None:
-    if not usage:
-        return None
-    prompt = int(usage.get("prompt_tokens") or 0)
-    completion = int(usage.get("completion_tokens") or 0)
-    details = usage.get("prompt_tokens_details") or {}
-    cached = int(details.get("cached_tokens") or 0)
-    writes = int(details.get("cache_creation_tokens") or 0)
-    reasoning = int((usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0)
-    return {"input_tokens": prompt, "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": writes},
-            "output_tokens": completion, "output_tokens_details": {"reasoning_tokens": reasoning},
-            "total_tokens": int(usage.get("total_tokens") or prompt + completion)}
-
-
-def _status(finish_reason) -> tuple[str, dict | None]:
-    if finish_reason == "length":
-        return "incomplete", {"reason": "max_output_tokens"}
-    if finish_reason == "content_filter":
-        return "incomplete", {"reason": "content_filter"}
-    return "completed", None
-
-
-def _echo_tools(request_body: dict) -> list[dict]:
-    return [t for t in request_body.get("tools") or [] if t.get("type") == "function"]
-
-
-def response_skeleton(request_body: dict, model: str, response_id: str, now: int) -> dict:
-    """The Response object fields that echo the request (status in_progress, empty output)."""
-    resp = {
-        "id": response_id, "object": "response", "created_at": now, "status": "in_progress",
-        "error": None, "incomplete_details": None, "model": model, "output": [],
-        "parallel_tool_calls": request_body.get("parallel_tool_calls", True),
-        "tool_choice": request_body.get("tool_choice") or "auto",
-        "tools": _echo_tools(request_body), "usage": None,
-    }
-    for key in ECHO_FIELDS:
-        resp[key] = request_body.get(key)
-    resp["store"] = False
-    return resp
-
-
-def _message_text(content) -> str:
-    if isinstance(content, list):
-        out = []
-        for part in content:
-            if part.get("type") == "text":
-                out.append(part.get("text", ""))
-            elif part.get("type") == "image_url":
-                out.append(f"![image]({(part.get('image_url') or {}).get('url', '')})")
-        return "".join(out)
-    return content or ""
-
-
-def _reasoning_of(message: dict) -> str:
-    for key in ("reasoning_content", "reasoning", "thinking"):
-        if isinstance(message.get(key), str) and message[key]:
-            return message[key]
-    return ""
-
-
-def reasoning_item(item_id: str, text: str, status: str = "completed") -> dict:
-    return {"id": item_id, "type": "reasoning", "status": status,
-            "summary": [{"type": "summary_text", "text": text}] if text else []}
-
-
-def message_item(item_id: str, text: str, status: str = "completed") -> dict:
-    return {"id": item_id, "type": "message", "role": "assistant", "status": status,
-            "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
-
-
-def function_call_item(item_id: str, call_id: str, name: str, arguments: str,
-                       status: str = "completed") -> dict:
-    return {"id": item_id, "type": "function_call", "status": status, "call_id": call_id,
-            "name": name, "arguments": arguments}
-
 
 def chat_to_responses_response(resp: dict, request_body: dict, now: int, new_id) -> dict:
     """Render a hub chat completion as a Responses API ``response`` object."""
@@ -285,17 +244,21 @@ def chat_to_responses_response(resp: dict, request_body: dict, now: int, new_id)
     out = response_skeleton(request_body, resp.get("model") or request_body.get("model", ""),
                             f"resp_{new_id()}", now)
     output: list[dict] = []
-    reasoning = _reasoning_of(message)
+    reasoning = reasoning_of(message)
     if reasoning:
         output.append(reasoning_item(f"rs_{new_id()}", reasoning))
-    text = _message_text(message.get("content"))
+    text = message_text(message.get("content"))
     if text or not message.get("tool_calls"):
         output.append(message_item(f"msg_{new_id()}", text))
+    custom = custom_tool_names(request_body)
     for call in message.get("tool_calls") or []:
         fn = call.get("function") or {}
-        output.append(function_call_item(f"fc_{new_id()}", call.get("id") or f"call_{new_id()}",
-                                         fn.get("name", ""), fn.get("arguments") or ""))
-    status, incomplete = _status(choice.get("finish_reason"))
+        name, call_id = fn.get("name", ""), call.get("id") or f"call_{new_id()}"
+        if name in custom:
+            output.append(custom_call_item(f"ctc_{new_id()}", call_id, name, custom_input(fn.get("arguments"))))
+        else:
+            output.append(function_call_item(f"fc_{new_id()}", call_id, name, fn.get("arguments") or ""))
+    status, incomplete = status_of(choice.get("finish_reason"))
     out.update(status=status, incomplete_details=incomplete, output=output,
                usage=responses_usage(resp.get("usage")))
     if status == "completed":
@@ -304,177 +267,7 @@ def chat_to_responses_response(resp: dict, request_body: dict, now: int, new_id)
 
 
 # ---------------------------------------------------------------------------
-# stream: hub chunks -> Responses SSE
-# ---------------------------------------------------------------------------
-
-class ResponsesStreamEncoder:
-    """Turns hub chunks into Responses API SSE events (with ``sequence_number``).
-
-    Output items are created in order of first appearance (reasoning, message,
-    function calls) and may stay open concurrently; all are closed by ``finish``.
-    """
-
-    def __init__(self, request_body: dict, model: str, now: int, new_id):
-        self.request_body = request_body
-        self.model = model
-        self.now = now
-        self.new_id = new_id
-        self.seq = 0
-        self.response_id = ""
-        self.started = False
-        self.finished = False
-        self.items: list[dict] = []  # {"kind", "id", "text"/"args", "call_id", "name"}
-        self.reasoning: dict | None = None
-        self.message: dict | None = None
-        self.tools: dict = {}
-        self.finish_reason = None
-        self.usage: dict | None = None
-
-    def _ev(self, data: dict) -> bytes:
-        data["sequence_number"] = self.seq
-        self.seq += 1
-        return sse_event(data["type"], data)
-
-    def _snapshot(self, status: str) -> dict:
-        return {**response_skeleton(self.request_body, self.model, self.response_id, self.now),
-                "status": status}
-
-    def _start(self) -> list[bytes]:
-        self.started = True
-        self.response_id = f"resp_{self.new_id()}"
-        return [self._ev({"type": "response.created", "response": self._snapshot("in_progress")}),
-                self._ev({"type": "response.in_progress", "response": self._snapshot("in_progress")})]
-
-    def _add_item(self, state: dict, item: dict) -> bytes:
-        state["output_index"] = len(self.items)
-        self.items.append(state)
-        return self._ev({"type": "response.output_item.added", "output_index": state["output_index"],
-                         "item": item})
-
-    def _reasoning_delta(self, text: str) -> list[bytes]:
-        out = []
-        if self.reasoning is None:
-            self.reasoning = {"kind": "reasoning", "id": f"rs_{self.new_id()}", "text": ""}
-            out.append(self._add_item(self.reasoning, reasoning_item(self.reasoning["id"], "", "in_progress")))
-            out.append(self._ev({"type": "response.reasoning_summary_part.added", "item_id": self.reasoning["id"],
-                                 "output_index": self.reasoning["output_index"], "summary_index": 0,
-                                 "part": {"type": "summary_text", "text": ""}}))
-        self.reasoning["text"] += text
-        out.append(self._ev({"type": "response.reasoning_summary_text.delta", "item_id": self.reasoning["id"],
-                             "output_index": self.reasoning["output_index"], "summary_index": 0,
-                             "delta": text}))
-        return out
-
-    def _text_delta(self, text: str) -> list[bytes]:
-        out = []
-        if self.message is None:
-            self.message = {"kind": "message", "id": f"msg_{self.new_id()}", "text": ""}
-            item = message_item(self.message["id"], "", "in_progress")
-            item["content"] = []
-            out.append(self._add_item(self.message, item))
-            out.append(self._ev({"type": "response.content_part.added", "item_id": self.message["id"],
-                                 "output_index": self.message["output_index"], "content_index": 0,
-                                 "part": {"type": "output_text", "text": "", "annotations": [], "logprobs": []}}))
-        self.message["text"] += text
-        out.append(self._ev({"type": "response.output_text.delta", "item_id": self.message["id"],
-                             "output_index": self.message["output_index"], "content_index": 0,
-                             "delta": text, "logprobs": []}))
-        return out
-
-    def _tool_delta(self, call: dict) -> list[bytes]:
-        out = []
-        key = call.get("index", 0)
-        fn = call.get("function") or {}
-        state = self.tools.get(key)
-        if state is None:
-            state = self.tools[key] = {"kind": "function_call", "id": f"fc_{self.new_id()}",
-                                       "call_id": call.get("id") or f"call_{self.new_id()}",
-                                       "name": fn.get("name") or "", "args": ""}
-            out.append(self._add_item(state, function_call_item(state["id"], state["call_id"], state["name"],
-                                                                "", "in_progress")))
-        if fn.get("arguments"):
-            state["args"] += fn["arguments"]
-            out.append(self._ev({"type": "response.function_call_arguments.delta", "item_id": state["id"],
-                                 "output_index": state["output_index"], "delta": fn["arguments"]}))
-        return out
-
-    def feed(self, chunk: dict) -> list[bytes]:
-        out: list[bytes] = [] if self.started else self._start()
-        if chunk.get("error"):
-            return out + self.fail(chunk["error"])
-        if chunk.get("usage"):
-            self.usage = chunk["usage"]
-        for choice in chunk.get("choices") or []:
-            if choice.get("index", 0) != 0:
-                continue
-            delta = choice.get("delta") or {}
-            reasoning = _reasoning_of(delta)
-            if reasoning:
-                out += self._reasoning_delta(reasoning)
-            if isinstance(delta.get("content"), str) and delta["content"]:
-                out += self._text_delta(delta["content"])
-            for call in delta.get("tool_calls") or []:
-                out += self._tool_delta(call)
-            if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
-        return out
-
-    def _close_item(self, state: dict) -> tuple[list[bytes], dict]:
-        idx, item_id = state["output_index"], state["id"]
-        if state["kind"] == "reasoning":
-            item = reasoning_item(item_id, state["text"])
-            return [self._ev({"type": "response.reasoning_summary_text.done", "item_id": item_id,
-                              "output_index": idx, "summary_index": 0, "text": state["text"]}),
-                    self._ev({"type": "response.reasoning_summary_part.done", "item_id": item_id,
-                              "output_index": idx, "summary_index": 0,
-                              "part": {"type": "summary_text", "text": state["text"]}}),
-                    self._ev({"type": "response.output_item.done", "output_index": idx, "item": item})], item
-        if state["kind"] == "message":
-            item = message_item(item_id, state["text"])
-            return [self._ev({"type": "response.output_text.done", "item_id": item_id, "output_index": idx,
-                              "content_index": 0, "text": state["text"], "logprobs": []}),
-                    self._ev({"type": "response.content_part.done", "item_id": item_id, "output_index": idx,
-                              "content_index": 0, "part": item["content"][0]}),
-                    self._ev({"type": "response.output_item.done", "output_index": idx, "item": item})], item
-        item = function_call_item(item_id, state["call_id"], state["name"], state["args"])
-        return [self._ev({"type": "response.function_call_arguments.done", "item_id": item_id,
-                          "output_index": idx, "name": state["name"], "arguments": state["args"]}),
-                self._ev({"type": "response.output_item.done", "output_index": idx, "item": item})], item
-
-    def finish(self, usage: dict | None = None) -> list[bytes]:
-        """Close every output item and emit response.completed (or .incomplete)."""
-        if self.finished:
-            return []
-        self.finished = True
-        out: list[bytes] = [] if self.started else self._start()
-        output = []
-        for state in self.items:
-            events, item = self._close_item(state)
-            out += events
-            output.append(item)
-        status, incomplete = _status(self.finish_reason)
-        final = self._snapshot(status)
-        final.update(output=output, incomplete_details=incomplete,
-                     usage=responses_usage(usage or self.usage))
-        if status == "completed":
-            final["completed_at"] = self.now
-        kind = "response.completed" if status == "completed" else "response.incomplete"
-        out.append(self._ev({"type": kind, "response": final}))
-        return out
-
-    def fail(self, error: dict) -> list[bytes]:
-        """Terminate the stream with response.failed carrying the upstream error."""
-        if self.finished:
-            return []
-        self.finished = True
-        out: list[bytes] = [] if self.started else self._start()
-        final = self._snapshot("failed")
-        final["error"] = {"code": str(error.get("code") or "server_error"),
-                          "message": str(error.get("message") or "upstream error")}
-        final["usage"] = responses_usage(self.usage)
-        out.append(self._ev({"type": "response.failed", "response": final}))
-        return out
 
 
-__all__ = ["responses_to_chat_request", "chat_to_responses_response", "responses_usage",
-           "response_skeleton", "ResponsesStreamEncoder"]
+__all__ = ["responses_to_chat_request", "chat_to_responses_response", "responses_usage", "response_skeleton",
+           "ResponsesStreamEncoder"]
