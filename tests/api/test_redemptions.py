@@ -144,6 +144,7 @@ def test_concurrent_redeem_credits_exactly_once(app, root_client, make_user):
         t.join(30)
     assert all(status == 200 for status, _ in results), results
     assert sum(1 for _, body in results if body["success"]) == 1, results
+    assert all(body["success"] or "already been used" in body["message"] for _, body in results), results
     assert sum(user_quota(app, u.id) for u in users) == 777
     with app.app_context():
         assert db.session.query(Log).filter(Log.type == int(LogType.TOPUP)).count() == 1
