@@ -62,6 +62,9 @@ def pre_consume(ctx: RelayContext, token: TokenInfo, user: UserInfo, price: pric
     charge = Charge(user.id, token.id, token.unlimited_quota, price, group_ratio)
     estimate = pricing.estimate_preconsume(price, group_ratio, ctx.prompt_tokens, max_tokens,
                                            options.get_int("PreConsumedQuota", 500))
+    fixed = ctx.extra.get("quota_estimate")  # media fronts (images, TTS, audio) know the cost up front
+    if fixed is not None:
+        estimate = int(fixed)
     charge.estimate = estimate
     if user.quota <= 0 or user.quota < estimate:
         raise QuotaExceeded("user quota is not enough", code="insufficient_user_quota")
@@ -142,7 +145,8 @@ def settle(ctx: RelayContext, charge: Charge, usage: Usage, *, upstream_format: 
     if charge.done:
         return charge.quota
     charge.done = True
-    quota = compute(charge, usage)
+    fixed = ctx.extra.get("fixed_quota")  # media fronts: per-image / per-second / per-call price
+    quota = int(fixed) if fixed is not None else compute(charge, usage)
     charge.quota = quota
     delta = quota - charge.reserved
     try:
@@ -156,6 +160,7 @@ def settle(ctx: RelayContext, charge: Charge, usage: Usage, *, upstream_format: 
             if extra_metadata:
                 metadata.update(extra_metadata)
             record_log(charge.user_id, LogType.CONSUME,
+                       ctx.extra.get("log_content") or
                        pricing.format_log_content(charge.price, charge.group_ratio, usage.cached_tokens,
                                                   usage.cache_write_5m, usage.cache_write_1h),
                        username=ctx.username, metadata=metadata,
