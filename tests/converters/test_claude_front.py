@@ -75,13 +75,12 @@ def test_finish_without_chunks_still_emits_full_message():
     assert events[2][1]["usage"]["input_tokens"] == 4
 
 
-def test_adaptive_and_disabled_thinking():
+def test_thinking_variants_kept_as_hint():
     base = {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]}
     req = claude_to_chat_request({**base, "thinking": {"type": "adaptive"}})
-    assert req["thinking"] == {"type": "adaptive"} and req["reasoning_effort"] == "medium"
-    req = claude_to_chat_request({**base, "thinking": {"type": "enabled", "budget_tokens": 2000}})
-    assert req["reasoning_effort"] == "low"
-    req = claude_to_chat_request({**base, "thinking": {"type": "enabled", "budget_tokens": 32000}})
-    assert req["reasoning_effort"] == "high"
+    assert req["thinking"] == {"type": "adaptive"} and "reasoning_effort" not in req
+    req = claude_to_chat_request({**base, "thinking": {"type": "enabled", "budget_tokens": 2000, "x": 1}})
+    assert req["thinking"] == {"type": "enabled", "budget_tokens": 2000}
     req = claude_to_chat_request({**base, "thinking": {"type": "disabled"}})
-    assert req["thinking"] == {"type": "disabled"} and "reasoning_effort" not in req
+    assert req["thinking"] == {"type": "disabled"}
+    assert "thinking" not in claude_to_chat_request(base)

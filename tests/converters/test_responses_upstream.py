@@ -58,3 +58,13 @@ def test_upstream_stream_re_encoded_for_responses_client():
     assert final["output"][1]["content"][0]["text"] == "Hello"
     assert [(o["call_id"], o["arguments"]) for o in final["output"][2:]] == [("call_9", '{"x":1}'), ("call_10", "{}")]
     assert final["usage"]["output_tokens_details"]["reasoning_tokens"] == 5
+
+
+@pytest.mark.parametrize("thinking,effort", [
+    ({"type": "enabled", "budget_tokens": 2048}, "low"), ({"type": "enabled", "budget_tokens": 10000}, "medium"),
+    ({"type": "enabled", "budget_tokens": 32000}, "high"), ({"type": "adaptive"}, "medium"),
+    ({"type": "disabled"}, None)])
+def test_thinking_hint_becomes_reasoning_effort(thinking, effort):
+    out = chat_to_responses_request({"model": "gpt-5", "thinking": thinking, "messages": [{"role": "user", "content": "x"}]})
+    assert out.get("reasoning") == ({"effort": effort, "summary": "auto"} if effort else None)
+    assert "thinking" not in out

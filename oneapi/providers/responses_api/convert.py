@@ -93,6 +93,16 @@ def _tools(req: dict) -> list[dict]:
     return out
 
 
+def _effort_from_thinking(thinking) -> str | None:
+    """An Anthropic-style ``thinking`` hint (e.g. from the Claude front) as a reasoning effort."""
+    if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "adaptive"):
+        return None
+    budget = thinking.get("budget_tokens")
+    if not isinstance(budget, int):
+        return "medium"
+    return "low" if budget <= 4096 else "medium" if budget <= 16384 else "high"
+
+
 def chat_to_responses_request(req: dict) -> dict:
     """Convert a hub chat request to a Responses API request body."""
     instructions, items = _input(req.get("messages") or [])
@@ -114,7 +124,7 @@ def chat_to_responses_request(req: dict) -> dict:
             out["tool_choice"] = {"type": "function", "name": name} if name else "auto"
         elif isinstance(choice, str) and choice.strip():
             out["tool_choice"] = choice
-    effort = req.get("reasoning_effort")
+    effort = req.get("reasoning_effort") or _effort_from_thinking(req.get("thinking"))
     if effort:
         model = str(req.get("model", "")).lower()
         out["reasoning"] = {"effort": effort, "summary": "detailed" if model.startswith("o4") else "auto"}

@@ -36,8 +36,6 @@ ERROR_TYPES = {
 }
 ANTHROPIC_ERROR_TYPES = frozenset(ERROR_TYPES.values()) | {"api_error"}
 
-# budget_tokens upper bounds -> reasoning_effort hint for non-Anthropic upstreams
-EFFORT_BY_BUDGET = ((4096, "low"), (16384, "medium"))
 
 
 # ---------------------------------------------------------------------------
@@ -209,13 +207,6 @@ def _convert_tool_choice(choice) -> tuple[object, bool | None]:
     return {"any": "required", "auto": "auto", "none": "none"}.get(kind, "auto"), parallel
 
 
-def _effort_for_budget(budget: int) -> str:
-    for bound, effort in EFFORT_BY_BUDGET:
-        if budget <= bound:
-            return effort
-    return "high"
-
-
 def claude_to_chat_request(body: dict) -> dict:
     """Convert an Anthropic Messages request body to a hub chat request."""
     req: dict = {"model": body.get("model", "")}
@@ -255,12 +246,10 @@ def claude_to_chat_request(body: dict) -> dict:
     if web_search:
         req["web_search_options"] = {}
     thinking = body.get("thinking")
-    if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
-        req["thinking"] = dict(thinking)
-        budget = thinking.get("budget_tokens")
-        req["reasoning_effort"] = _effort_for_budget(budget) if isinstance(budget, int) else "medium"
-    elif isinstance(thinking, dict) and thinking.get("type") == "disabled":
-        req["thinking"] = {"type": "disabled"}
+    if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive", "disabled"):
+        # kept as the reasoning hint: native converters (Anthropic, Gemini) read it and
+        # rewrite_openai_request / chat_to_responses_request turn it into reasoning_effort
+        req["thinking"] = {k: v for k, v in thinking.items() if k in ("type", "budget_tokens")}
     return req
 
 
