@@ -121,6 +121,13 @@ def _drop_unknown_testing_model(channel: Channel) -> None:
         channel.testing_model = None
 
 
+def _default_base_url(type_id: int) -> str:
+    info = channel_types.get_channel_type(type_id)
+    if info.base_url_required and not info.default_base_url:
+        raise BadRequest(f"base_url is required for channel type {info.name}")
+    return info.default_base_url
+
+
 def create_channels(fields: dict[str, Any]) -> list[Channel]:
     """Create one channel per non-empty line of ``key`` (one channel with an empty key when
     there is none); abilities built in the same transaction. Flushes only."""
@@ -131,7 +138,7 @@ def create_channels(fields: dict[str, Any]) -> list[Channel]:
     _validate(fields)
     values = _normalise(fields)
     if not values.get("base_url"):
-        values["base_url"] = channel_types.default_base_url(values["type"])
+        values["base_url"] = _default_base_url(values["type"])
     values.setdefault("status", int(ChannelStatus.ENABLED))
     values.setdefault("group", "default")
     keys = [line.strip() for line in (fields.get("key") or "").replace("\r", "").split("\n")]
@@ -168,7 +175,8 @@ def update_channel(channel_id: int, fields: dict[str, Any], *, status_only: bool
     if key and not status_only:
         channel.key = key
     if not channel.base_url:
-        channel.base_url = channel_types.default_base_url(channel.type)
+        channel.base_url = (_default_base_url(channel.type) if "base_url" in fields
+                            else channel_types.default_base_url(channel.type))
     _drop_unknown_testing_model(channel)
     rebuild_abilities(channel)
     return channel

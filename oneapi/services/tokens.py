@@ -25,7 +25,17 @@ def _prefix() -> str:
 
 
 def display_key(key: str) -> str:
-    return _prefix() + (key or "")
+    """The stored bare key with TOKEN_KEY_PREFIX (legacy prefixes of old rows removed)."""
+    key = key or ""
+    for prefix in LEGACY_PREFIXES:
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    return _prefix() + key
+
+
+def _expired(expired_time: int | None, now: int) -> bool:
+    """-1 (and 0, written by some clients) mean "never expires"."""
+    return expired_time not in (None, -1, 0) and expired_time < now
 
 
 def strip_key(raw: str) -> str:
@@ -165,7 +175,7 @@ def create_token(user_id: int, fields: dict[str, Any]) -> Token:
 def _resolve_status(token: Token, requested: int | None) -> int:
     """one-api's status rules for PUT /api/token/ (reference §1.4)."""
     now = now_s()
-    expired = token.expired_time not in (None, -1) and token.expired_time <= now
+    expired = _expired(token.expired_time, now + 1)
     exhausted = not token.unlimited_quota and (token.remain_quota or 0) <= 0
     status = token.status if requested is None else requested
     if status == TokenStatus.EXHAUSTED and not exhausted:
@@ -247,7 +257,7 @@ def authenticate_relay_key(raw_header_value: str | None, *, client_ip: str | Non
         raise Unauthorized(f"{label} has expired")
     if token.status != TokenStatus.ENABLED:
         raise Unauthorized(f"{label} status is not available")
-    if token.expired_time not in (None, -1) and token.expired_time < now_s():
+    if _expired(token.expired_time, now_s()):
         _mark_status(token.id, TokenStatus.EXPIRED)
         raise Unauthorized(f"{label} has expired")
     if not token.unlimited_quota and (token.remain_quota or 0) <= 0:

@@ -176,3 +176,24 @@ def test_authorization_matrix(client, user_client, admin_client, make_channel):
     for method, path, body in routes:
         resp = getattr(c_admin, method)(path, json=body)
         assert resp.status_code == 200 and resp.get_json()["success"], (path, resp.get_json())
+
+
+def test_base_url_required_for_types_without_default(app, root_client):
+    body = create(root_client, type=3, base_url="")
+    assert body["success"] is False and "base_url" in body["message"]
+    body = create(root_client, type=3, base_url="https://x.openai.azure.com")
+    assert body["success"] and body["data"]["base_url"] == "https://x.openai.azure.com"
+    cid = body["data"]["id"]
+    body = root_client.put("/api/channel/", json={"id": cid, "base_url": ""}).get_json()
+    assert body["success"] is False and "base_url" in body["message"]
+
+
+def test_cache_bus_bumped_on_channel_writes(app, root_client):
+    from oneapi.services import cache_bus
+
+    before = cache_bus.generation("channels")
+    cid = create(root_client)["data"]["id"]
+    after_create = cache_bus.generation("channels")
+    assert after_create != before
+    root_client.put("/api/channel/", json={"id": cid, "priority": 9})
+    assert cache_bus.generation("channels") != after_create

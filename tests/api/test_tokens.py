@@ -169,3 +169,30 @@ def test_banned_user_refused(app, make_user):
         db.session.get(User, user.id).status = 2
         db.session.commit()
     assert c.get("/api/token/").status_code == 403
+
+
+def test_zero_expiry_means_never_and_legacy_prefix_display(app, client, make_user, make_token):
+    user = make_user()
+    tok = make_token(user, expired_time=0)
+    resp = client.get("/api/token/balance", headers={"Authorization": f"Bearer sk-{tok.key}"})
+    assert resp.get_json()["success"]
+    legacy = make_token(user)
+    with app.app_context():
+        db.session.get(Token, legacy.id).key = "sk-" + "a" * 45
+        db.session.commit()
+    c = app.test_client()
+    login(c, user.username)
+    got = c.get(f"/api/token/{legacy.id}").get_json()["data"]
+    assert got["key"] == "sk-" + "a" * 45
+
+
+def test_cache_bus_bumped_on_token_writes(user_client):
+    from oneapi.services import cache_bus
+
+    c, _ = user_client
+    before = cache_bus.generation("tokens")
+    tid = c.post("/api/token/", json={"name": "x"}).get_json()["data"]["id"]
+    mid = cache_bus.generation("tokens")
+    assert mid != before
+    c.delete(f"/api/token/{tid}")
+    assert cache_bus.generation("tokens") != mid
