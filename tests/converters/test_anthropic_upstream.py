@@ -76,3 +76,19 @@ def test_round_trip_anthropic_upstream_to_claude_client(canned):
     assert final.usage.input_tokens == 10 and final.usage.cache_read_input_tokens == 5
     assert final.usage.cache_creation_input_tokens == 3 and final.usage.output_tokens == 30
     assert final.stop_reason == "tool_use"
+
+
+def test_decoders_report_delivered_text():
+    from oneapi.providers.gemini.stream import GeminiStreamDecoder
+    from oneapi.providers.responses_api.stream import ResponsesStreamDecoder
+
+    dec = AnthropicStreamDecoder(1)
+    for event, data in load_cases("anthropic_stream")[0].values[0]["events"]:
+        dec.feed(event, data)
+    assert dec.text() == 'HmmHi{"city":"Paris"}'
+    gem = GeminiStreamDecoder("g", 1, Ids())
+    gem.feed({"candidates": [{"content": {"parts": [{"text": "t", "thought": True}, {"text": "x"}]}}]})
+    assert gem.text() == "tx"
+    resp = ResponsesStreamDecoder(1)
+    resp.feed("response.output_text.delta", {"type": "response.output_text.delta", "delta": "ab"})
+    assert resp.text() == "ab"

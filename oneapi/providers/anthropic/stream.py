@@ -4,6 +4,17 @@ from __future__ import annotations
 from .convert import anthropic_usage_to_chat, finish_reason
 
 
+def collect_text(chunk: dict, pieces: list[str]) -> None:
+    """Append the completion text of a hub chunk (content, reasoning, tool arguments) to ``pieces``."""
+    for choice in chunk.get("choices") or []:
+        delta = choice.get("delta") or {}
+        for key in ("reasoning_content", "content"):
+            if isinstance(delta.get(key), str):
+                pieces.append(delta[key])
+        for call in delta.get("tool_calls") or []:
+            pieces.append((call.get("function") or {}).get("arguments") or "")
+
+
 class AnthropicStreamDecoder:
     """Feed ``(event name, parsed data)`` pairs; get hub chunks back.
 
@@ -20,6 +31,7 @@ class AnthropicStreamDecoder:
         self.raw_usage: dict | None = None
         self.tool_index: dict[int, int] = {}  # content block index -> tool call index
         self.done = False
+        self.pieces: list[str] = []
 
     def _chunk(self, delta: dict, finish=None) -> dict:
         return {"id": self.id, "object": "chat.completion.chunk", "created": self.now, "model": self.model,
@@ -35,6 +47,16 @@ class AnthropicStreamDecoder:
         self.raw_usage = merged
 
     def feed(self, event: str | None, data: dict) -> list[dict]:
+        chunks = self._feed(event, data)
+        for chunk in chunks:
+            collect_text(chunk, self.pieces)
+        return chunks
+
+    def text(self) -> str:
+        """Completion text delivered so far (content, reasoning, tool arguments), for token counting."""
+        return "".join(self.pieces)
+
+    def _feed(self, event: str | None, data: dict) -> list[dict]:
         kind = data.get("type") or event
         if kind == "message_start":
             message = data.get("message") or {}

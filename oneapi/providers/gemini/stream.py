@@ -4,6 +4,17 @@ from __future__ import annotations
 from .convert import candidate_pieces, finish_reason, gemini_usage_to_chat
 
 
+def collect_text(chunk: dict, pieces: list[str]) -> None:
+    """Append the completion text of a hub chunk (content, reasoning, tool arguments) to ``pieces``."""
+    for choice in chunk.get("choices") or []:
+        delta = choice.get("delta") or {}
+        for key in ("reasoning_content", "content"):
+            if isinstance(delta.get(key), str):
+                pieces.append(delta[key])
+        for call in delta.get("tool_calls") or []:
+            pieces.append((call.get("function") or {}).get("arguments") or "")
+
+
 class GeminiStreamDecoder:
     """Feed each parsed SSE ``data`` object; get hub chunks back.
 
@@ -14,6 +25,7 @@ class GeminiStreamDecoder:
     def __init__(self, model: str, now: int, new_id):
         self.model = model
         self.now = now
+        self.pieces: list[str] = []
         self.new_id = new_id
         self.id = ""
         self.started = False
@@ -27,6 +39,16 @@ class GeminiStreamDecoder:
                 "choices": [{"index": index, "delta": delta, "finish_reason": finish}]}
 
     def feed(self, data: dict) -> list[dict]:
+        chunks = self._feed(data)
+        for chunk in chunks:
+            collect_text(chunk, self.pieces)
+        return chunks
+
+    def text(self) -> str:
+        """Completion text delivered so far (content, reasoning, tool arguments), for token counting."""
+        return "".join(self.pieces)
+
+    def _feed(self, data: dict) -> list[dict]:
         if not self.id:
             self.id = f"chatcmpl-{self.new_id()}"
         if data.get("error"):

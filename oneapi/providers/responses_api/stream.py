@@ -3,6 +3,18 @@ from __future__ import annotations
 
 from .convert import finish_reason, responses_usage_to_chat
 
+
+def collect_text(chunk: dict, pieces: list[str]) -> None:
+    """Append the completion text of a hub chunk (content, reasoning, tool arguments) to ``pieces``."""
+    for choice in chunk.get("choices") or []:
+        delta = choice.get("delta") or {}
+        for key in ("reasoning_content", "content"):
+            if isinstance(delta.get(key), str):
+                pieces.append(delta[key])
+        for call in delta.get("tool_calls") or []:
+            pieces.append((call.get("function") or {}).get("arguments") or "")
+
+
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 
 
@@ -16,6 +28,7 @@ class ResponsesStreamDecoder:
 
     def __init__(self, now: int):
         self.now = now
+        self.pieces: list[str] = []
         self.id = ""
         self.model = ""
         self.started = False
@@ -35,6 +48,16 @@ class ResponsesStreamDecoder:
         return self._chunk({"tool_calls": [{"index": self.tools[output_index]["index"], **delta}]})
 
     def feed(self, event: str | None, data: dict) -> list[dict]:
+        chunks = self._feed(event, data)
+        for chunk in chunks:
+            collect_text(chunk, self.pieces)
+        return chunks
+
+    def text(self) -> str:
+        """Completion text delivered so far (content, reasoning, tool arguments), for token counting."""
+        return "".join(self.pieces)
+
+    def _feed(self, event: str | None, data: dict) -> list[dict]:
         kind = data.get("type") or event
         if kind in ("response.created", "response.in_progress"):
             response = data.get("response") or {}
