@@ -63,3 +63,5 @@ def edits():
 
 def register_relay(app: Flask) -> None:
     app.register_blueprint(bp)
+    from .views_media import bp as media_bp  # images, audio, rerank, models, proxy
+    app.register_blueprint(media_bp)
