@@ -30,7 +30,7 @@ def wrk(t: Target, conns: int, seconds: float, threads: int | None = None,
     sock = s["connect"] + s["read"] + s["write"] + s["timeout"]
     errors = sock + s["status"]
     good = max(0, s["requests"] - s["status"])
-    t.requests_sent += s["requests"]
+    t.requests_sent += good
     return {
         "conns": conns, "threads": threads, "duration_s": round(dur, 3),
         "requests": s["requests"], "rps": good / dur if dur else 0.0,
@@ -57,5 +57,5 @@ def stream(t: Target, conns: int, seconds: float, warmup: float = 1.0,
     if r.returncode != 0 or not r.stdout.strip():
         raise RuntimeError("stream client failed (rc=%d): %s" % (r.returncode, r.stderr[-800:]))
     res = json.loads(r.stdout.strip().splitlines()[-1])
-    t.requests_sent += res["requests"] + res["error_count"]
+    t.requests_sent += res["completed_total"]
     return res

@@ -38,35 +38,40 @@ PYSPY = os.path.join(tg.VENV_BIN, "py-spy")
 
 
 def hot_spots(path: str, top: int = 25) -> str:
-    """Self and inclusive sample share per function from a speedscope file."""
+    """Self and inclusive share of samples per function (name + file) from a speedscope file."""
     with open(path) as f:
         doc = json.load(f)
     frames = doc["shared"]["frames"]
-    self_c, incl_c = collections.Counter(), collections.Counter()
-    total = 0
-    for prof in doc["profiles"]:
-        for stack, w in zip(prof["samples"], prof["weights"]):
-            total += w
-            if not stack:
-                continue
-            self_c[stack[-1]] += w
-            for idx in set(stack):
-                incl_c[idx] += w
 
     def label(i):
         fr = frames[i]
         fn = fr.get("file") or ""
-        for marker in ("site-packages/", "/work/main/"):
+        for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
             if marker in fn:
                 fn = fn.split(marker, 1)[1]
-        return "%s (%s:%s)" % (fr.get("name"), fn, fr.get("line", "?"))
-
-    lines = ["samples: %d" % total, "", "Top %d by self time:" % top]
-    for i, c in self_c.most_common(top):
-        lines.append("  %5.1f%%  %s" % (100.0 * c / max(1, total), label(i)))
-    lines += ["", "Top %d by inclusive time (project code and libraries):" % top]
-    for i, c in incl_c.most_common(top * 3)[:top]:
-        lines.append("  %5.1f%%  %s" % (100.0 * c / max(1, total), label(i)))
+        return "%s (%s)" % (fr.get("name"), fn)
+    labels = [label(i) for i in range(len(frames))]
+    self_c, incl_c = collections.Counter(), collections.Counter()
+    total = 0
+    for prof in doc["profiles"]:
+        for stack in prof["samples"]:
+            total += 1
+            if not stack:
+                continue
+            self_c[labels[stack[-1]]] += 1
+            for lab in {labels[i] for i in stack}:
+                incl_c[lab] += 1
+    project = collections.Counter({k: v for k, v in incl_c.items() if "(oneapi/" in k})
+    lines = ["samples: %d (%.1f s of CPU at 200 Hz)" % (total, total / 200.0), "",
+             "Top %d functions by self time (%% of samples):" % top]
+    for lab, c in self_c.most_common(top):
+        lines.append("  %5.1f%%  %s" % (100.0 * c / max(1, total), lab))
+    lines += ["", "Top %d project functions (oneapi/) by inclusive time:" % top]
+    for lab, c in project.most_common(top):
+        lines.append("  %5.1f%%  %s" % (100.0 * c / max(1, total), lab))
+    lines += ["", "Top %d functions by inclusive time (all code):" % top]
+    for lab, c in incl_c.most_common(top):
+        lines.append("  %5.1f%%  %s" % (100.0 * c / max(1, total), lab))
     return "\n".join(lines)
 
 

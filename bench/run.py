@@ -187,7 +187,7 @@ def main() -> int:
         for t in active:
             if t.kind == "gateway":
                 t.proc.stop(timeout=30)
-                log_rows[t.name] = {"requests_sent": t.requests_sent,
+                log_rows[t.name] = {"requests_sent": t.requests_sent,  # 2xx answered
                                     "consume_log_rows_after_shutdown": count_log_rows(
                                         os.path.join(tmp, t.name, "one-api.db"))}
     except KeyboardInterrupt:
@@ -228,8 +228,11 @@ def main() -> int:
     for n, why in skipped.items():
         print("Skipped %s: %s" % (n, why.splitlines()[0][:300]))
     for n, v in log_rows.items():
-        print("%s: %s relay requests sent, %s consume log rows after shutdown" % (
-            n, v["requests_sent"], v["consume_log_rows_after_shutdown"]))
+        rows = v["consume_log_rows_after_shutdown"]
+        verdict = ("no row lost" if rows is not None and rows >= v["requests_sent"] else
+                   "ROWS MISSING" if rows is not None else "could not read the logs table")
+        print("%s: %s relay requests answered 2xx, %s consume log rows after shutdown (%s)" % (
+            n, v["requests_sent"], rows, verdict))
     print("Load average before the run: %.2f (1 min); after: %.2f" % (
         load_before[0], result["machine"]["loadavg_after"][0]))
     print("\nWrote %s (%.0f s)" % (os.path.relpath(path, tg.REPO), result["wall_seconds"]))

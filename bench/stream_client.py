@@ -47,6 +47,7 @@ class Stats:
     def __init__(self):
         self.ttfb, self.ttfd, self.total = [], [], []
         self.started = 0  # requests started inside the measurement window
+        self.completed_total = 0  # 2xx responses read to the end, warm-up included
         self.last_start = 0.0
         self.ok = 0
         self.errors = {"connect": 0, "status": 0, "incomplete": 0, "timeout": 0}
@@ -130,6 +131,8 @@ async def one_conn(host, port, request, deadline, hard_deadline, min_samples, wa
         if not keep:
             writer.close()
             writer = None
+        if 200 <= status < 300:
+            stats.completed_total += 1
         if t0 < warm_until:
             continue
         stats.bytes += len(body)
@@ -177,7 +180,7 @@ async def run(args):
                     "p99": ms(pct(stats.ttfd, 99))},
         "total_ms": {"p50": ms(pct(stats.total, 50)), "p90": ms(pct(stats.total, 90)),
                      "p99": ms(pct(stats.total, 99))},
-        "bytes": stats.bytes,
+        "bytes": stats.bytes, "completed_total": stats.completed_total,
     }
 
 

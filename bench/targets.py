@@ -209,6 +209,7 @@ def check_target(t: Target, stream: bool = False) -> str | None:
             raw = r.read()
             if r.status != 200:
                 return "HTTP %d: %s" % (r.status, raw[:300])
+            t.requests_sent += 1
             if stream and b"[DONE]" not in raw:
                 return "stream without [DONE]: %s" % raw[-300:]
             if not stream and b"chat.completion" not in raw:
