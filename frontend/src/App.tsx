@@ -1,4 +1,4 @@
-import type { ReactElement } from 'react';
+import { lazy, Suspense, type ReactElement } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { AuthProvider, ROLE_ADMIN } from './auth/AuthContext';
 import { RequireAuth } from './auth/guards';
@@ -9,7 +9,6 @@ import { LoginPage } from './features/auth/LoginPage';
 import { RegisterPage } from './features/auth/RegisterPage';
 import { ResetConfirmPage, ResetRequestPage } from './features/auth/ResetPages';
 import { OAuthCallbackPage } from './features/auth/OAuthCallbackPage';
-import { DashboardPage } from './features/dashboard/DashboardPage';
 import { ChannelsPage } from './features/channels/ChannelsPage';
 import { ChannelEditPage } from './features/channels/ChannelEditPage';
 import { TokensPage } from './features/tokens/TokensPage';
@@ -22,12 +21,16 @@ import { TopUpPage } from './features/topup/TopUpPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { AboutPage, HomePage, NotFoundPage, PricingPage } from './features/content/ContentPages';
 
+// The dashboard pulls in the chart library: load it on demand to keep the first page light.
+const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+
 const user = (el: ReactElement) => <RequireAuth>{el}</RequireAuth>;
 const admin = (el: ReactElement) => <RequireAuth level={ROLE_ADMIN}>{el}</RequireAuth>;
 
 export function AppRoutes() {
   return (
     <Layout>
+      <Suspense fallback={<div className="muted">…</div>}>
       <Routes>
         <Route path="/" element={<HomePage />} />
         <Route path="/login" element={<LoginPage />} />
@@ -55,6 +58,7 @@ export function AppRoutes() {
         <Route path="/redemptions" element={admin(<RedemptionsPage />)} />
         <Route path="*" element={<NotFoundPage />} />
       </Routes>
+      </Suspense>
     </Layout>
   );
 }

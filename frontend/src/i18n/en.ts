@@ -36,6 +36,8 @@ export const en: Record<string, string> = {
   'dashboard.requestsPerModelDay': 'Requests per model per day', 'dashboard.perModel': 'Usage per model',
   'dashboard.requests': 'Requests', 'dashboard.tokens': 'Tokens', 'dashboard.quota': 'Spent',
 
+  'dashboard.perUser': 'Usage per user', 'dashboard.perToken': 'Usage per token',
+
   'channel.add': 'Add channel', 'channel.edit': 'Edit channel', 'channel.type': 'Type', 'channel.key': 'Key',
   'channel.keyPlaceholder': 'Upstream API key', 'channel.keyKeep': 'Leave empty to keep the stored key',
   'channel.keyBatch': 'One key per line creates one channel per key', 'channel.baseUrl': 'Base URL', 'channel.models': 'Models (comma separated)',

@@ -36,6 +36,8 @@ export const zh: Record<string, string> = {
   'dashboard.requestsPerModelDay': '每日各模型请求数', 'dashboard.perModel': '按模型统计',
   'dashboard.requests': '请求数', 'dashboard.tokens': 'Tokens', 'dashboard.quota': '消费',
 
+  'dashboard.perUser': '按用户统计', 'dashboard.perToken': '按令牌统计',
+
   'channel.add': '添加渠道', 'channel.edit': '编辑渠道', 'channel.type': '类型', 'channel.key': '密钥',
   'channel.keyPlaceholder': '上游 API 密钥', 'channel.keyKeep': '留空则保留已保存的密钥',
   'channel.keyBatch': '每行一个密钥，将为每个密钥创建一个渠道', 'channel.baseUrl': 'Base URL', 'channel.models': '模型（逗号分隔）',

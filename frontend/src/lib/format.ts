@@ -8,7 +8,13 @@ export function renderQuota(quota: number | undefined | null, status?: Status | 
   const display = status?.display_in_currency ?? true;
   if (!display) return q.toLocaleString();
   const per = status?.quota_per_unit || DEFAULT_QUOTA_PER_UNIT;
-  return `$${(q / per).toFixed(digits)}`;
+  return `$${(q / per).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+/** Trim float noise (0.14285714285714285 → 0.142857) for ratio display. */
+export function roundRatio(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '-';
+  return String(Number(Number(v).toPrecision(6)));
 }
 
 /** Convert a USD amount typed by a user into quota units. */

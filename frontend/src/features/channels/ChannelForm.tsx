@@ -75,7 +75,7 @@ export function ChannelForm({ draft, onChange, types, creating }: {
       ))}
       <div className="field span-2">
         <label htmlFor="ch-models">{t('channel.models')}</label>
-        <textarea id="ch-models" rows={3} value={draft.models} onChange={(e) => set('models', e.target.value)} placeholder="gpt-4o-mini,gpt-4o" />
+        <textarea id="ch-models" rows={3} value={draft.models} onChange={(e) => set('models', e.target.value)} placeholder={(type?.default_models ?? []).slice(0, 3).join(',')} />
         <div className="row">
           <button
             type="button"

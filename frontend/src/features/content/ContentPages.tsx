@@ -4,6 +4,7 @@ import { statusApi } from '../../api/status';
 import { useAuth } from '../../auth/AuthContext';
 import { useI18n } from '../../i18n';
 import { Markdown } from '../../components/Markdown';
+import { roundRatio } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 
 export function HomePage() {
@@ -53,7 +54,7 @@ export function PricingPage() {
     () => (prices.data ?? []).filter((r) => r.model.toLowerCase().includes(q.trim().toLowerCase())).sort((a, b) => a.model.localeCompare(b.model)),
     [prices.data, q],
   );
-  const usd = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `$${Number(v).toFixed(4).replace(/\.?0+$/, '') || '0'}`);
+  const usd = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `$${roundRatio(v)}`);
   return (
     <div className="page">
       <div className="page-head">
@@ -72,9 +73,9 @@ export function PricingPage() {
                 <td className="mono">{r.model}</td>
                 <td>{usd(r.input_usd_per_1m)}</td>
                 <td>{usd(r.output_usd_per_1m)}</td>
-                <td>{r.model_ratio}</td>
-                <td>{r.completion_ratio}</td>
-                <td>{r.cached_input_ratio ?? '-'}</td>
+                <td>{roundRatio(r.model_ratio)}</td>
+                <td>{roundRatio(r.completion_ratio)}</td>
+                <td>{roundRatio(r.cached_input_ratio)}</td>
               </tr>
             ))}
             {!prices.loading && rows.length === 0 ? <tr><td colSpan={6} className="muted">{t('common.noData')}</td></tr> : null}

@@ -7,7 +7,8 @@ import { useAuth } from '../../auth/AuthContext';
 import { useI18n } from '../../i18n';
 import { quotaValue, renderQuota } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
-import { byDay, byModel, dashboardRows, daysBetween, isoDay, stackedByModel } from './aggregate';
+import { breakdown, byDay, byModel, dashboardRows, daysBetween, isoDay, stackedByModel } from './aggregate';
+import { BreakdownTable } from './BreakdownTable';
 
 const COLORS = ['#2563eb', '#16a34a', '#ea580c', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#4f46e5'];
 
@@ -22,7 +23,9 @@ export function DashboardPage() {
   const rows = useMemo(() => dashboardRows(dash.data), [dash.data]);
   const days = useMemo(() => daysBetween(from, to), [from, to]);
   const daily = useMemo(() => byDay(rows, days), [rows, days]);
-  const models = useMemo(() => byModel(rows), [rows]);
+  const models = useMemo(() => byModel(rows).map((m) => ({ ...m, name: m.model })), [rows]);
+  const users = useMemo(() => breakdown(dash.data, 'user_logs', 'Username'), [dash.data]);
+  const tokens = useMemo(() => breakdown(dash.data, 'token_logs', 'TokenName'), [dash.data]);
   const stacked = useMemo(() => stackedByModel(rows, days), [rows, days]);
   const totals = daily.reduce((a, d) => ({ r: a.r + d.requests, q: a.q + d.quota, k: a.k + d.tokens }), { r: 0, q: 0, k: 0 });
   const u = self.data;
@@ -86,19 +89,9 @@ export function DashboardPage() {
             </BarChart>
           </ResponsiveContainer>
         </div>
-        <div className="card chart-card">
-          <h3>{t('dashboard.perModel')}</h3>
-          {models.length === 0 ? <div className="muted">{t('common.noData')}</div> : (
-            <table className="table">
-              <thead><tr><th>{t('common.model')}</th><th>{t('dashboard.requests')}</th><th>{t('dashboard.tokens')}</th><th>{t('dashboard.quota')}</th></tr></thead>
-              <tbody>
-                {models.map((m) => (
-                  <tr key={m.model}><td>{m.model}</td><td>{m.requests}</td><td>{m.tokens}</td><td>{renderQuota(m.quota, status)}</td></tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </div>
+        <BreakdownTable title={t('dashboard.perModel')} head={t('common.model')} rows={models} status={status} />
+        {users.length ? <BreakdownTable title={t('dashboard.perUser')} head={t('log.user')} rows={users} status={status} /> : null}
+        {tokens.length ? <BreakdownTable title={t('dashboard.perToken')} head={t('log.token')} rows={tokens} status={status} /> : null}
       </div>
     </div>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byDay, byModel, dashboardRows, daysBetween, stackedByModel } from './aggregate';
+import { breakdown, byDay, byModel, dashboardRows, daysBetween, stackedByModel } from './aggregate';
 
 const rows = [
   { Day: '2026-01-02', ModelName: 'gpt-4o', RequestCount: 2, Quota: 100, PromptTokens: 10, CompletionTokens: 5 },
@@ -27,5 +27,23 @@ describe('dashboard aggregation', () => {
     const s = stackedByModel(rows, ['2026-01-02', '2026-01-03']);
     expect(s.models).toEqual(['claude', 'gpt-4o']);
     expect(s.data).toEqual([{ day: '2026-01-02', claude: 1, 'gpt-4o': 2 }, { day: '2026-01-03', claude: 0, 'gpt-4o': 4 }]);
+  });
+});
+
+describe('breakdown', () => {
+  it('totals user_logs by username and ignores the upstream array shape', () => {
+    const data = {
+      logs: rows,
+      user_logs: [
+        { ...rows[0], Username: 'alice' },
+        { ...rows[1], Username: 'bob' },
+        { ...rows[2], Username: 'alice' },
+      ],
+    };
+    expect(breakdown(data, 'user_logs', 'Username')).toEqual([
+      { name: 'bob', requests: 1, quota: 300, tokens: 2 },
+      { name: 'alice', requests: 6, quota: 150, tokens: 18 },
+    ]);
+    expect(breakdown(rows, 'user_logs', 'Username')).toEqual([]);
   });
 });

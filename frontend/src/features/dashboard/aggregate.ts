@@ -61,3 +61,22 @@ export function stackedByModel(rows: DashboardRow[], days: string[]): { data: Re
 export function isoDay(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
+
+export interface Breakdown { name: string; requests: number; quota: number; tokens: number }
+type Keyed = DashboardRow & Record<string, unknown>;
+
+/** Totals of the fork's `user_logs` / `token_logs` rows by a name column (Username, TokenName). */
+export function breakdown(data: unknown, list: 'user_logs' | 'token_logs', nameKey: string): Breakdown[] {
+  if (!data || Array.isArray(data) || typeof data !== 'object') return [];
+  const rows = ((data as Record<string, unknown>)[list] as Keyed[] | undefined) ?? [];
+  const m = new Map<string, Breakdown>();
+  for (const r of rows) {
+    const name = String(r[nameKey] ?? '') || '-';
+    const s = m.get(name) ?? { name, requests: 0, quota: 0, tokens: 0 };
+    s.requests += r.RequestCount || 0;
+    s.quota += r.Quota || 0;
+    s.tokens += (r.PromptTokens || 0) + (r.CompletionTokens || 0);
+    m.set(name, s);
+  }
+  return [...m.values()].sort((a, b) => b.quota - a.quota || b.requests - a.requests);
+}
