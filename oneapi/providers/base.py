@@ -151,6 +151,23 @@ class Adapter:
     def convert_error(self, ctx: "RelayContext", status: int, body: bytes) -> UpstreamErrorInfo:
         return parse_openai_error(status, body)
 
+    # -- front formats (``/v1/messages``, ``/v1/responses``) on chat adapters
+    def serves(self, mode) -> bool:
+        """True when this adapter can serve ``mode``: declared, or a hub front (Claude
+        Messages / Response API) carried as a chat request by a chat adapter."""
+        from ..relay.modes import RelayMode
+
+        return mode in self.modes or (mode in (RelayMode.CLAUDE_MESSAGES, RelayMode.RESPONSE_API)
+                                      and RelayMode.CHAT in self.modes)
+
+    def for_request(self, ctx: "RelayContext") -> "Adapter":
+        """The adapter that actually serves this request (bound once per attempt)."""
+        if ctx.mode in self.modes:
+            return self
+        from .chat_mode import ChatModeAdapter
+
+        return ChatModeAdapter(self)
+
 
 def parse_openai_error(status: int, body: bytes) -> UpstreamErrorInfo:
     """Reference relay §2.9: pass an upstream ``error`` object through, else dig a message."""

@@ -110,7 +110,7 @@ def relay(front, mode: RelayMode) -> Response:
 
 def adapter_serves(channel, mode: RelayMode) -> bool:
     try:
-        return mode in get_adapter(channel.type).modes
+        return get_adapter(channel.type).serves(mode)
     except AdapterNotFound:
         return False
 
@@ -150,9 +150,10 @@ class Relay:
         except AdapterNotFound:
             raise OneAPIError(f"channel type {channel.type} is not supported yet", status=500,
                               code="invalid_api_type") from None
-        if ctx.mode not in self.adapter.modes:
+        if not self.adapter.serves(ctx.mode):
             raise OneAPIError(f"Channel #{channel.id} does not support the requested endpoint",
                               status=400, code="endpoint_not_supported")
+        self.adapter = self.adapter.for_request(ctx)  # e.g. /v1/messages on a chat adapter
 
     def _select(self, exclude: set[int]):
         ctx = self.ctx
@@ -362,7 +363,10 @@ class Relay:
                 state = "client_gone"
                 raise
             finally:
-                chunks.close()
+                try:
+                    chunks.close()
+                except Exception:  # noqa: BLE001 - settlement below must run regardless
+                    log.exception("closing upstream stream of %s failed", ctx.request_id)
                 usage = usage_from_dict(decoder.usage(), ctx.prompt_tokens,
                                         lambda: _count(ctx, decoder.text()))
                 self._settle(usage, {"stream_end": state} if state != "complete" else None)
