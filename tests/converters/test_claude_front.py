@@ -84,3 +84,21 @@ def test_thinking_variants_kept_as_hint():
     req = claude_to_chat_request({**base, "thinking": {"type": "disabled"}})
     assert req["thinking"] == {"type": "disabled"}
     assert "thinking" not in claude_to_chat_request(base)
+
+
+@pytest.mark.parametrize("body,param", [
+    ([], None),
+    ({"model": "m"}, "messages"),
+    ({"model": "m", "messages": "hi"}, "messages"),
+    ({"model": "m", "messages": [{"role": "tool", "content": "x"}]}, "messages.0.role"),
+    ({"model": "m", "messages": [{"role": "user", "content": 5}]}, "messages.0.content"),
+    ({"model": "m", "messages": [{"role": "user", "content": ["x"]}]}, "messages.0.content"),
+    ({"model": "m", "messages": [], "tools": {"name": "x"}}, "tools"),
+    ({"model": "m", "messages": [], "stop_sequences": "END"}, "stop_sequences"),
+])
+def test_malformed_requests_raise_conversion_error(body, param):
+    from oneapi.relay.fronts import ConversionError
+
+    with pytest.raises(ConversionError) as info:
+        claude_to_chat_request(body)
+    assert info.value.param == param and info.value.status == 400

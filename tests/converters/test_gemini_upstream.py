@@ -61,3 +61,24 @@ def test_stream_error_object():
 ])
 def test_error_mapping(status, body, expected):
     assert gemini_error_to_openai(status, body) == expected
+
+
+@pytest.mark.parametrize("model,expected", [
+    ("gemini-3-pro-preview", [{"functionCall": {"name": "a", "args": {}}, "thoughtSignature": "skip_thought_signature_validator"},
+                              {"functionCall": {"name": "b", "args": {}}}]),
+    ("gemini-2.5-pro", [{"functionCall": {"name": "a", "args": {}}}, {"functionCall": {"name": "b", "args": {}}}]),
+])
+def test_gemini3_history_without_signature_gets_documented_dummy(model, expected):
+    req = {"model": model, "messages": [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "1", "type": "function", "function": {"name": "a", "arguments": "{}"}},
+            {"id": "2", "type": "function", "function": {"name": "b", "arguments": "{}"}}]}]}
+    assert chat_to_gemini_request(req)["contents"][1]["parts"] == expected
+
+
+def test_stream_without_usage_metadata_emits_no_usage_chunk():
+    dec = GeminiStreamDecoder("g", 1, Ids())
+    chunks = dec.feed({"candidates": [{"content": {"parts": [{"text": "hi"}]}, "finishReason": "STOP"}]})
+    assert [c["choices"][0]["finish_reason"] for c in chunks] == ["stop"]
+    assert dec.usage() is None

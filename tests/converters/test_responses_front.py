@@ -38,3 +38,14 @@ def test_stateful_features_rejected(body, param, message):
 
 def test_store_true_is_ignored():
     assert "store" not in responses_to_chat_request({"model": "m", "input": "x", "store": True})
+
+
+@pytest.mark.parametrize("body,param", [
+    ({"model": "m", "input": 5}, "input"),
+    ({"model": "m", "input": ["x"]}, "input[0]"),
+    ({"model": "m", "input": "x", "tools": "t"}, "tools"),
+])
+def test_malformed_requests_raise_conversion_error(body, param):
+    with pytest.raises(ConversionError) as info:
+        responses_to_chat_request(body)
+    assert info.value.param == param

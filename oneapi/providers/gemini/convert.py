@@ -122,7 +122,13 @@ def _response_payload(text: str) -> dict:
     return value if isinstance(value, dict) else {"content": value}
 
 
-def _convert_messages(messages: list[dict], fetch_image) -> tuple[list[str], list[dict]]:
+# Gemini 3 rejects a model turn whose first functionCall has no thought signature (history
+# from another model or a client that dropped it); Google documents this value to skip the check.
+DUMMY_THOUGHT_SIGNATURE = "skip_thought_signature_validator"
+
+
+def _convert_messages(messages: list[dict], fetch_image, needs_signature: bool = False
+                      ) -> tuple[list[str], list[dict]]:
     system: list[str] = []
     contents: list[dict] = []
     call_names: dict[str, str] = {}
@@ -152,6 +158,8 @@ def _convert_messages(messages: list[dict], fetch_image) -> tuple[list[str], lis
                 call_names[call.get("id") or ""] = fn.get("name", "")
                 part = {"functionCall": {"name": fn.get("name", ""), "args": _args(fn.get("arguments"))}}
                 signature = ((call.get("extra_content") or {}).get("google") or {}).get("thought_signature")
+                if not signature and needs_signature and not any("functionCall" in p for p in parts):
+                    signature = DUMMY_THOUGHT_SIGNATURE
                 if signature:
                     part["thoughtSignature"] = signature
                 parts.append(part)
@@ -194,7 +202,7 @@ def _thinking_config(req: dict) -> dict | None:
 def chat_to_gemini_request(req: dict, safety_threshold: str = "BLOCK_NONE", fetch_image=None) -> dict:
     """Convert a hub chat request to a Gemini ``generateContent`` body."""
     model = (req.get("model") or "").lower()
-    system, contents = _convert_messages(req.get("messages") or [], fetch_image)
+    system, contents = _convert_messages(req.get("messages") or [], fetch_image, model.startswith("gemini-3"))
     out: dict = {"contents": contents,
                  "safetySettings": [{"category": c, "threshold": safety_threshold} for c in SAFETY_CATEGORIES]}
     if system:

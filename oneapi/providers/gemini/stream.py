@@ -84,7 +84,7 @@ class GeminiStreamDecoder:
         if not data.get("candidates") and (data.get("promptFeedback") or {}).get("blockReason"):
             out.append(self._chunk({"role": "assistant", "content": ""}, "content_filter"))
             finished = True
-        if finished and not self.finished:
+        if finished and not self.finished and self.meta is not None:
             self.finished = True
             out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.now,
                         "model": self.model, "choices": [], "usage": self.usage()})

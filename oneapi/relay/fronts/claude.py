@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from . import sse_event, text_of
+from . import ConversionError, sse_event, text_of
 
 WEB_SEARCH_PREFIXES = ("web_search", "tool_search_tool_regex", "tool_search_tool_bm25")
 
@@ -207,12 +207,34 @@ def _convert_tool_choice(choice) -> tuple[object, bool | None]:
     return {"any": "required", "auto": "auto", "none": "none"}.get(kind, "auto"), parallel
 
 
+def _validate(body) -> None:
+    if not isinstance(body, dict):
+        raise ConversionError("request body must be a JSON object")
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        raise ConversionError("messages: field required (a list of messages)", "messages")
+    for i, msg in enumerate(messages):
+        if not isinstance(msg, dict) or msg.get("role") not in ("user", "assistant", "system"):
+            raise ConversionError(f"messages.{i}.role: must be one of user, assistant", f"messages.{i}.role")
+        content = msg.get("content")
+        if not isinstance(content, (str, list)) or (isinstance(content, list)
+                                                     and not all(isinstance(b, dict) for b in content)):
+            raise ConversionError(f"messages.{i}.content: must be a string or a list of content blocks",
+                                  f"messages.{i}.content")
+    for key in ("tools", "stop_sequences"):
+        if body.get(key) is not None and not isinstance(body[key], list):
+            raise ConversionError(f"{key}: must be a list", key)
+    if body.get("tools") and not all(isinstance(t, dict) for t in body["tools"]):
+        raise ConversionError("tools: every tool must be an object", "tools")
+
+
 def claude_to_chat_request(body: dict) -> dict:
     """Convert an Anthropic Messages request body to a hub chat request."""
+    _validate(body)
     req: dict = {"model": body.get("model", "")}
     system_parts = [_system_text(body.get("system"))]
     messages: list[dict] = []
-    for msg in body.get("messages") or []:
+    for msg in body["messages"]:
         if msg.get("role") == "system":  # Claude Code >= 2.1.154 inline system turns
             system_parts.append(text_of(msg.get("content")) if not isinstance(msg.get("content"), list)
                                 else _system_text(msg.get("content")))

@@ -88,7 +88,11 @@ def _convert_input(items) -> list[dict]:
             msg["reasoning_content"] = "\n\n".join(reasoning)
             reasoning.clear()
 
-    for item in items or []:
+    if items is not None and not isinstance(items, list):
+        raise ConversionError("input: must be a string or a list of items", "input")
+    for i, item in enumerate(items or []):
+        if not isinstance(item, dict):
+            raise ConversionError(f"input[{i}]: must be an object", f"input[{i}]")
         kind = item.get("type") or ("message" if "role" in item else None)
         if kind == "message":
             role = item.get("role") or "user"
@@ -178,6 +182,11 @@ def _convert_tool_choice(choice, names: set[str]):
 
 def responses_to_chat_request(body: dict) -> dict:
     """Convert a Responses API request to a hub chat request."""
+    if not isinstance(body, dict):
+        raise ConversionError("request body must be a JSON object")
+    if body.get("tools") is not None and (not isinstance(body["tools"], list)
+                                          or not all(isinstance(t, dict) for t in body["tools"])):
+        raise ConversionError("tools: must be a list of objects", "tools")
     if body.get("previous_response_id"):
         raise ConversionError("previous_response_id is not supported: this gateway keeps no response state",
                               "previous_response_id")
