@@ -95,7 +95,7 @@ class OpenAIMedia(Adapter):
         return {"Authorization": f"Bearer {ctx.api_key}"}
 
     def passthrough_request(self, ctx: RelayContext, body: dict) -> bool:
-        return ctx.actual_model == ctx.origin_model and MULTIPART_KEY not in body
+        return MULTIPART_KEY not in body and body.get("model") == ctx.actual_model
 
     def convert_request(self, ctx: RelayContext, body: dict) -> PreparedRequest:
         return media_body(ctx, body)
