@@ -101,6 +101,15 @@ def iter_stream(resp: requests.Response, keepalive: float = 5.0, max_buffered: i
 
     def reader():
         try:
+            _read_into()
+        finally:
+            try:
+                resp.close()  # only the reader touches the response (no reentrant close)
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _read_into():
+        try:
             for chunk in raw_chunks(resp):
                 while True:
                     if stop.is_set():
@@ -141,4 +150,22 @@ def iter_stream(resp: requests.Response, keepalive: float = 5.0, max_buffered: i
             yield item
     finally:
         stop.set()
-        resp.close()
+        if thread.is_alive():
+            _abort_socket(resp)  # unblocks the reader, which then closes the response
+
+
+def _abort_socket(resp: requests.Response) -> None:
+    import socket as _socket
+
+    raw = resp.raw
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is None:
+        try:
+            sock = raw._fp.fp.raw._sock
+        except AttributeError:
+            sock = None
+    if sock is not None:
+        try:
+            sock.shutdown(_socket.SHUT_RDWR)
+        except OSError:
+            pass
