@@ -15,6 +15,13 @@ from .base import Adapter
 # Explicit import list (rule D4.5): add one line per provider module.
 _MODULES = (
     "oneapi.providers.openai_compat",
+    "oneapi.providers.azure",
+    "oneapi.providers.openrouter",
+    "oneapi.providers.deepseek",
+    "oneapi.providers.xai",
+    "oneapi.providers.cloudflare",
+    "oneapi.providers.anthropic.adapter",
+    "oneapi.providers.gemini.adapter",
 )
 
 _registry: dict[int, Adapter] = {}

@@ -193,3 +193,9 @@ class OpenAICompatible(Adapter):
 
     def stream_decoder(self, ctx: RelayContext) -> StreamDecoder:
         return OpenAIStreamDecoder()
+
+    def for_request(self, ctx: RelayContext) -> Adapter:
+        """Response API upstream (config ``api_format: "response"``, native /v1/responses)."""
+        from .responses_api.adapter import route_openai
+
+        return route_openai(self, ctx)

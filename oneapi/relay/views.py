@@ -63,5 +63,7 @@ def edits():
 
 def register_relay(app: Flask) -> None:
     app.register_blueprint(bp)
+    from .views_formats import bp as formats_bp  # /v1/messages (+ Claude Code paths), /v1/responses
+    app.register_blueprint(formats_bp)
     from .views_media import bp as media_bp  # images, audio, rerank, models, proxy
     app.register_blueprint(media_bp)
