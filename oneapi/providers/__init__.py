@@ -20,6 +20,8 @@ _MODULES = (
     "oneapi.providers.deepseek",
     "oneapi.providers.xai",
     "oneapi.providers.cloudflare",
+    "oneapi.providers.ollama",
+    "oneapi.providers.cohere",
     "oneapi.providers.anthropic.adapter",
     "oneapi.providers.gemini.adapter",
 )

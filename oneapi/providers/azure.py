@@ -1,0 +1,62 @@
+"""Azure OpenAI (channel type 3): reference relay §3.
+
+``{base}/openai/deployments/{actual model}/{task}?api-version={v}`` with the ``api-key``
+header. The deployment name is the actual model name (after the channel's model mapping; the
+fork strips no dots, so map ``gpt-3.5-turbo`` → ``gpt-35-turbo`` with model mapping when the
+deployment is named that way). ``api_version`` comes from the channel config (default
+``2024-03-01-preview``); o1/o3/o4 models force ``2025-04-01-preview``. Bodies are OpenAI's, so
+text modes reuse the OpenAI-compatible conversion and media modes the media body.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ..channel_types import ChannelType
+from ..relay.context import RelayContext
+from ..relay.modes import OPENAI_PATHS, RelayMode, endpoint_name
+from . import register
+from .base import PreparedRequest
+from .openai_compat import TEXT_MODES, OpenAICompatible
+from .openai_media import MEDIA_MODES, MULTIPART_KEY, media_body
+
+DEFAULT_API_VERSION = "2024-03-01-preview"
+REASONING_API_VERSION = "2025-04-01-preview"
+_AZURE_MEDIA = MEDIA_MODES - {RelayMode.RERANK, RelayMode.IMAGES_EDITS}
+
+
+def api_version(ctx: RelayContext) -> str:
+    model = ctx.actual_model.lower()
+    if model.startswith(("o1", "o3", "o4")):
+        return REASONING_API_VERSION
+    cfg = ctx.config if isinstance(ctx.config, dict) else {}
+    return str(cfg.get("api_version") or DEFAULT_API_VERSION)
+
+
+@register
+class Azure(OpenAICompatible):
+    channel_types = (ChannelType.AZURE,)
+    modes = TEXT_MODES | _AZURE_MEDIA | {RelayMode.IMAGES_EDITS}
+    slug = "azure"
+
+    def request_url(self, ctx: RelayContext) -> str:
+        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
+        name = endpoint_name(ctx.mode)
+        if isinstance(override, dict) and name and override.get(name):
+            return str(override[name])
+        task = OPENAI_PATHS.get(ctx.mode, "/chat/completions")
+        deployment = quote(ctx.actual_model, safe="")
+        return (f"{ctx.base_url.rstrip('/')}/openai/deployments/{deployment}{task}"
+                f"?api-version={quote(api_version(ctx), safe='')}")
+
+    def request_headers(self, ctx: RelayContext) -> dict[str, str]:
+        return {"api-key": ctx.api_key}
+
+    def passthrough_request(self, ctx: RelayContext, body: dict) -> bool:
+        if ctx.mode in MEDIA_MODES:
+            return False
+        return super().passthrough_request(ctx, body)
+
+    def convert_request(self, ctx: RelayContext, body: dict) -> PreparedRequest:
+        if ctx.mode in MEDIA_MODES or MULTIPART_KEY in body:
+            return media_body(ctx, body)
+        return super().convert_request(ctx, body)

@@ -1,0 +1,158 @@
+"""Cohere (channel type 35): native v1 chat and v2 rerank (reference relay §3).
+
+Chat: ``{base}/v1/chat`` with ``message`` (last user turn), ``chat_history``
+(USER/CHATBOT/SYSTEM), ``preamble`` (system prompts), sampling fields (``p``, ``k`` ...); a
+model suffix ``-internet`` adds the ``web-search`` connector. Streams are newline-delimited
+JSON events (``stream-start``, ``text-generation``, ``stream-end`` with the final response and
+its token counts). Rerank: ``{base}/v2/rerank`` with the Cohere body the ``/v1/rerank`` front
+already speaks; the answer is returned as it is. Tools are not mapped (as in one-api).
+"""
+from __future__ import annotations
+
+import orjson
+
+from ..channel_types import ChannelType
+from ..relay.context import RelayContext
+from ..relay.modes import RelayMode
+from ..relay.sse import SSEEvent
+from . import register
+from .base import Adapter, PreparedRequest, StreamDecoder
+
+_ROLES = {"user": "USER", "assistant": "CHATBOT", "system": "SYSTEM", "tool": "USER", "developer": "SYSTEM"}
+_FINISH = {"COMPLETE": "stop", "MAX_TOKENS": "length", "STOP_SEQUENCE": "stop", "ERROR_TOXIC": "content_filter",
+           "ERROR_LIMIT": "length", "ERROR": "stop", "USER_CANCEL": "stop", "TOOL_CALL": "tool_calls"}
+_PARAMS = {"temperature": "temperature", "top_p": "p", "top_k": "k", "seed": "seed", "stop": "stop_sequences",
+           "frequency_penalty": "frequency_penalty", "presence_penalty": "presence_penalty"}
+
+
+def _text(content) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(str(p.get("text") or "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return ""
+
+
+def to_cohere_chat(ctx: RelayContext, req: dict) -> dict:
+    messages = [m for m in req.get("messages") or () if isinstance(m, dict)]
+    preamble = [_text(m.get("content")) for m in messages if m.get("role") in ("system", "developer")]
+    turns = [m for m in messages if m.get("role") not in ("system", "developer")]
+    if not turns:
+        raise ValueError("cohere: at least one user message is required")
+    last = turns[-1]
+    model = ctx.actual_model
+    body: dict = {"message": _text(last.get("content")),
+                  "chat_history": [{"role": _ROLES.get(m.get("role"), "USER"), "message": _text(m.get("content"))}
+                                   for m in turns[:-1]]}
+    if model.endswith("-internet"):
+        model = model[: -len("-internet")]
+        body["connectors"] = [{"id": "web-search"}]
+    body = {"model": model, **body}
+    if preamble:
+        body["preamble"] = "\n".join(preamble)
+    for src, dst in _PARAMS.items():
+        if req.get(src) is not None:
+            value = req[src]
+            body[dst] = [value] if dst == "stop_sequences" and isinstance(value, str) else value
+    max_tokens = req.get("max_completion_tokens") or req.get("max_tokens")
+    if max_tokens:
+        body["max_tokens"] = max_tokens
+    if req.get("stream"):
+        body["stream"] = True
+    return body
+
+
+def _usage(meta) -> dict | None:
+    if not isinstance(meta, dict):
+        return None
+    tokens = meta.get("tokens") if isinstance(meta.get("tokens"), dict) else meta.get("billed_units")
+    if not isinstance(tokens, dict):
+        return None
+    prompt, completion = int(tokens.get("input_tokens") or 0), int(tokens.get("output_tokens") or 0)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def from_cohere_chat(ctx: RelayContext, body: dict) -> dict:
+    hub = {"id": body.get("response_id") or ctx.new_id(), "object": "chat.completion", "created": ctx.now(),
+           "model": ctx.origin_model,
+           "choices": [{"index": 0, "message": {"role": "assistant", "content": body.get("text") or ""},
+                        "finish_reason": _FINISH.get(body.get("finish_reason") or "COMPLETE", "stop")}]}
+    usage = _usage(body.get("meta"))
+    if usage:
+        hub["usage"] = usage
+    return hub
+
+
+class CohereStreamDecoder(StreamDecoder):
+    def __init__(self, ctx: RelayContext):
+        self.ctx = ctx
+        self.id = ctx.new_id()
+        self.created = ctx.now()
+        self._usage = None
+        self._parts: list[str] = []
+
+    def _chunk(self, delta: dict, finish=None) -> dict:
+        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
+                "model": self.ctx.origin_model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    def feed(self, event: SSEEvent) -> list[dict]:
+        try:
+            data = orjson.loads(event.data)
+        except orjson.JSONDecodeError:
+            return []
+        if not isinstance(data, dict):
+            return []
+        kind = data.get("event_type")
+        if kind == "stream-start" and data.get("generation_id"):
+            self.id = "chatcmpl-" + str(data["generation_id"])
+            return [self._chunk({"role": "assistant", "content": ""})]
+        if kind == "text-generation":
+            text = data.get("text") or ""
+            self._parts.append(text)
+            return [self._chunk({"content": text})] if text else []
+        if kind == "stream-end":
+            response = data.get("response") if isinstance(data.get("response"), dict) else {}
+            out = [self._chunk({}, _FINISH.get(data.get("finish_reason") or "COMPLETE", "stop"))]
+            self._usage = _usage(response.get("meta"))
+            if self._usage:
+                out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.created,
+                            "model": self.ctx.origin_model, "choices": [], "usage": self._usage})
+            if data.get("finish_reason") == "ERROR":
+                out.append({"error": {"message": "cohere stream ended with an error", "type": "upstream_error",
+                                      "param": None, "code": "cohere_error"}})
+            return out
+        return []
+
+    def usage(self):
+        return self._usage
+
+    def text(self) -> str:
+        return "".join(self._parts)
+
+
+@register
+class Cohere(Adapter):
+    channel_types = (ChannelType.COHERE,)
+    native_format = "cohere"
+    modes = frozenset({RelayMode.CHAT, RelayMode.RERANK})
+    slug = "cohere"
+
+    def request_url(self, ctx: RelayContext) -> str:
+        base = ctx.base_url.rstrip("/")
+        return base + ("/v2/rerank" if ctx.mode == RelayMode.RERANK else "/v1/chat")
+
+    def convert_request(self, ctx: RelayContext, body: dict) -> PreparedRequest:
+        if ctx.mode == RelayMode.RERANK:
+            return PreparedRequest(json={**body, "model": ctx.actual_model})
+        return PreparedRequest(json=to_cohere_chat(ctx, body), stream_format="ndjson")
+
+    def convert_response(self, ctx: RelayContext, body: dict) -> dict:
+        if ctx.mode == RelayMode.RERANK:
+            return body
+        return from_cohere_chat(ctx, body)
+
+    def is_stream_response(self, content_type: str) -> bool:
+        return "stream+json" in content_type or super().is_stream_response(content_type)
+
+    def stream_decoder(self, ctx: RelayContext) -> StreamDecoder:
+        return CohereStreamDecoder(ctx)
