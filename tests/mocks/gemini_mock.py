@@ -47,6 +47,8 @@ class _Handler(WireHandler):
             return self.json(status, error_body(status))
         parts = self._parts(scenario)
         if action == "generateContent":
+            if scenario == "ok":
+                parts = [{"text": "Hello from Gemini"}]
             return self.json(200, {"candidates": [{"content": {"role": "model", "parts": parts},
                                                    "finishReason": "STOP", "index": 0}],
                                    "usageMetadata": dict(USAGE), "modelVersion": match.group(2)})
