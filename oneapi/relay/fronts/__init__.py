@@ -20,6 +20,15 @@ native provider converters (``oneapi.providers.{anthropic,gemini,responses_api}`
 * Images produced by a model appear as ``image_url`` content parts in a
   non-stream message and as markdown ``![image](data:...)`` text in streams.
 
+* Gemini 3 thought signatures ride on hub tool calls as
+  ``extra_content.google.thought_signature`` (Google's OpenAI-compatible shape).
+* An Anthropic-style ``thinking`` object (``{"type": "enabled"|"adaptive"|"disabled",
+  "budget_tokens"}``) is the hub's reasoning hint from the Claude front; native converters
+  read it and ``rewrite_openai_request`` / ``chat_to_responses_request`` map it to an effort.
+
+Modules: ``claude`` (request decode; re-exports ``claude_response`` and ``claude_stream``),
+``responses`` (request decode, non-stream encode; re-exports ``responses_stream``),
+``tool_names`` (tool-name sanitization for strict upstreams).
 Everything here is pure: no Flask, no network, no clock, no randomness.
 """
 from __future__ import annotations
