@@ -100,6 +100,7 @@ async function createTokenAndCopy(name) {
   }
   await successToast(/Copied/);
   const key = await clipboard();
+  if (await modalKey.isVisible()) await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
   expect(/^sk-[A-Za-z0-9]{16,}/.test(key), `copied key looks wrong: ${key}`);
   return key;
 }

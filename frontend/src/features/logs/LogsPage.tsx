@@ -54,7 +54,7 @@ export function LogsPage() {
       <div className="page-head">
         <h2>{t('nav.logs')}</h2>
         <div className="stat-inline" data-testid="log-stat">
-          {t('log.totalQuota')}: <strong>{stat.data ? renderQuota(stat.data.quota, status) : '-'}</strong>
+          {t('log.totalQuota')}: <strong title={stat.data ? String(stat.data.quota) : undefined}>{stat.data ? renderQuota(stat.data.quota, status, 6) : '-'}</strong>
         </div>
       </div>
       <form className="card filters" onSubmit={apply}>
