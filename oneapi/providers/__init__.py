@@ -22,6 +22,8 @@ _MODULES = (
     "oneapi.providers.cloudflare",
     "oneapi.providers.ollama",
     "oneapi.providers.cohere",
+    "oneapi.providers.zhipu",
+    "oneapi.providers.ali",
     "oneapi.providers.anthropic.adapter",
     "oneapi.providers.gemini.adapter",
 )

@@ -1,0 +1,158 @@
+"""Alibaba DashScope (channel type 17): native text-generation and text-embedding APIs.
+
+Chat ``{base}/api/v1/services/aigc/text-generation/generation`` with
+``{model, input: {messages}, parameters: {result_format: "message", incremental_output, ...}}``;
+streams (``X-DashScope-SSE: enable``) are SSE events whose ``output.choices[].message`` holds
+the increment. A model suffix ``-internet`` sets ``enable_search``. Plugins come from channel
+config ``plugin`` (``X-DashScope-Plugin``). Embeddings
+``/api/v1/services/embeddings/text-embedding/text-embedding``. Bearer auth (reference §3).
+"""
+from __future__ import annotations
+
+import orjson
+
+from ..channel_types import ChannelType
+from ..relay.context import RelayContext
+from ..relay.modes import RelayMode
+from ..relay.sse import SSEEvent
+from . import register
+from .base import Adapter, PreparedRequest, StreamDecoder
+
+CHAT_PATH = "/api/v1/services/aigc/text-generation/generation"
+EMBED_PATH = "/api/v1/services/embeddings/text-embedding/text-embedding"
+DEFAULT_MAX_TOKENS = 2048
+_PARAMS = ("seed", "temperature", "stop", "tools", "presence_penalty", "top_k", "repetition_penalty")
+
+
+def to_ali_chat(ctx: RelayContext, req: dict) -> dict:
+    model = ctx.actual_model
+    params: dict = {"result_format": "message", "incremental_output": bool(req.get("stream"))}
+    if model.endswith("-internet"):
+        model = model[: -len("-internet")]
+        params["enable_search"] = True
+    for key in _PARAMS:
+        if req.get(key) is not None:
+            params[key] = req[key]
+    if req.get("top_p") is not None:
+        params["top_p"] = min(float(req["top_p"]), 0.9999)
+    params["max_tokens"] = req.get("max_completion_tokens") or req.get("max_tokens") or DEFAULT_MAX_TOKENS
+    if req.get("enable_search") is not None:
+        params["enable_search"] = bool(req["enable_search"])
+    messages = [{k: v for k, v in m.items() if k in ("role", "content", "tool_calls", "tool_call_id", "name")}
+                for m in req.get("messages") or () if isinstance(m, dict)]
+    return {"model": model, "input": {"messages": messages}, "parameters": params}
+
+
+def _usage(usage) -> dict | None:
+    if not isinstance(usage, dict):
+        return None
+    prompt, completion = int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
+    return {"prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": int(usage.get("total_tokens") or prompt + completion)}
+
+
+def _finish(value):
+    return None if value in (None, "", "null") else value
+
+
+def from_ali_chat(ctx: RelayContext, body: dict) -> dict:
+    output = body.get("output") if isinstance(body.get("output"), dict) else {}
+    choices = []
+    for i, choice in enumerate(output.get("choices") or ()):
+        message = dict(choice.get("message") or {})
+        message.setdefault("role", "assistant")
+        choices.append({"index": i, "message": message, "finish_reason": _finish(choice.get("finish_reason")) or "stop"})
+    if not choices and "text" in output:  # result_format "text" answers
+        choices.append({"index": 0, "message": {"role": "assistant", "content": output.get("text") or ""},
+                        "finish_reason": _finish(output.get("finish_reason")) or "stop"})
+    hub = {"id": "chatcmpl-" + str(body.get("request_id") or ctx.new_id("")), "object": "chat.completion",
+           "created": ctx.now(), "model": ctx.origin_model, "choices": choices}
+    usage = _usage(body.get("usage"))
+    if usage:
+        hub["usage"] = usage
+    return hub
+
+
+class AliStreamDecoder(StreamDecoder):
+    def __init__(self, ctx: RelayContext):
+        self.ctx = ctx
+        self.created = ctx.now()
+        self.id = ctx.new_id()
+        self._usage = None
+        self._parts: list[str] = []
+
+    def feed(self, event: SSEEvent) -> list[dict]:
+        try:
+            data = orjson.loads(event.data)
+        except orjson.JSONDecodeError:
+            return []
+        if not isinstance(data, dict):
+            return []
+        if event.event == "error" or (data.get("code") and not data.get("output")):
+            return [{"error": {"message": str(data.get("message") or data.get("code")), "type": "upstream_error",
+                               "param": None, "code": data.get("code")}}]
+        if data.get("request_id"):
+            self.id = "chatcmpl-" + str(data["request_id"])
+        self._usage = _usage(data.get("usage")) or self._usage
+        output = data.get("output") if isinstance(data.get("output"), dict) else {}
+        out = []
+        for i, choice in enumerate(output.get("choices") or ()):
+            message = choice.get("message") or {}
+            delta = {k: v for k, v in message.items() if k in ("role", "content", "reasoning_content", "tool_calls")
+                     and v not in (None, "")}
+            for key in ("content", "reasoning_content"):
+                if isinstance(delta.get(key), str):
+                    self._parts.append(delta[key])
+            finish = _finish(choice.get("finish_reason"))
+            if delta or finish:
+                out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.created,
+                            "model": self.ctx.origin_model,
+                            "choices": [{"index": i, "delta": delta, "finish_reason": finish}]})
+        return out
+
+    def usage(self):
+        return self._usage
+
+    def text(self) -> str:
+        return "".join(self._parts)
+
+
+@register
+class Ali(Adapter):
+    channel_types = (ChannelType.ALI,)
+    native_format = "dashscope"
+    modes = frozenset({RelayMode.CHAT, RelayMode.EMBEDDINGS})
+    slug = "ali"
+
+    def request_url(self, ctx: RelayContext) -> str:
+        return ctx.base_url.rstrip("/") + (EMBED_PATH if ctx.mode == RelayMode.EMBEDDINGS else CHAT_PATH)
+
+    def request_headers(self, ctx: RelayContext) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {ctx.api_key}"}
+        if ctx.is_stream:
+            headers["Accept"] = "text/event-stream"
+            headers["X-DashScope-SSE"] = "enable"
+        plugin = ctx.config.get("plugin") if isinstance(ctx.config, dict) else None
+        if plugin:
+            headers["X-DashScope-Plugin"] = str(plugin)
+        return headers
+
+    def convert_request(self, ctx: RelayContext, body: dict) -> PreparedRequest:
+        if ctx.mode == RelayMode.EMBEDDINGS:
+            inputs = body.get("input")
+            texts = inputs if isinstance(inputs, list) else [inputs]
+            return PreparedRequest(json={"model": ctx.actual_model, "input": {"texts": texts}, "parameters": {}})
+        return PreparedRequest(json=to_ali_chat(ctx, body))
+
+    def convert_response(self, ctx: RelayContext, body: dict) -> dict:
+        if ctx.mode == RelayMode.EMBEDDINGS:
+            output = body.get("output") if isinstance(body.get("output"), dict) else {}
+            total = int((body.get("usage") or {}).get("total_tokens") or 0)
+            return {"object": "list", "model": ctx.origin_model,
+                    "data": [{"object": "embedding", "index": e.get("text_index", i), "embedding": e.get("embedding")}
+                             for i, e in enumerate(output.get("embeddings") or ())],
+                    "usage": {"prompt_tokens": total, "total_tokens": total}}
+        return from_ali_chat(ctx, body)
+
+    def stream_decoder(self, ctx: RelayContext) -> StreamDecoder:
+        return AliStreamDecoder(ctx)
