@@ -102,3 +102,16 @@ def test_malformed_requests_raise_conversion_error(body, param):
     with pytest.raises(ConversionError) as info:
         claude_to_chat_request(body)
     assert info.value.param == param and info.value.status == 400
+
+
+def test_tool_results_always_precede_user_content():
+    body = {"model": "m", "max_tokens": 5, "messages": [
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": {}}]},
+        {"role": "user", "content": [
+            {"type": "text", "text": "note first"},
+            {"type": "tool_result", "tool_use_id": "t1", "content": [
+                {"type": "image", "source": {"type": "url", "url": "https://x/i.png"}}]}]}]}
+    assert claude_to_chat_request(body)["messages"][1:] == [
+        {"role": "tool", "tool_call_id": "t1", "content": ""},
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/i.png"}},
+                                     {"type": "text", "text": "note first"}]}]

@@ -139,8 +139,7 @@ def _convert_message(msg: dict) -> list[dict]:
                 signature = block.get("signature") or signature
         elif kind == "redacted_thinking":
             continue
-        elif kind == "tool_result":
-            flush()
+        elif kind == "tool_result":  # chat needs tool messages right after the assistant turn
             text, images = _tool_result_content(block.get("content"))
             if block.get("is_error") and text:
                 text = "Error: " + text
@@ -150,9 +149,7 @@ def _convert_message(msg: dict) -> list[dict]:
             tool_images.extend(images)
         else:
             parts.append({"type": "text", "text": json.dumps(block, ensure_ascii=False)})
-    if tool_images:
-        flush()
-        out.append({"role": "user", "content": tool_images})
+    parts = tool_images + parts  # images returned by tools go with the user's next content
     flush()
     return out
 
