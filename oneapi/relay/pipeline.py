@@ -129,6 +129,7 @@ class Relay:
 
     def __init__(self, front, ctx: RelayContext, auth, body: dict, raw: bytes, hub: dict):
         self.app = current_app._get_current_object()
+        self.engine = db.engine
         self.settings = self.app.config["SETTINGS"]
         self.front = front
         self.ctx = ctx
@@ -379,7 +380,7 @@ class Relay:
         try:
             with self.app.app_context():
                 billing.settle(self.ctx, self.charge, usage, upstream_format=self.adapter.native_format,
-                               extra_metadata=extra)
+                               extra_metadata=extra, engine=self.engine)
         except Exception:  # logged by billing; never surface after the response
             log.exception("settlement of %s failed", self.ctx.request_id)
 

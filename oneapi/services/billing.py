@@ -15,16 +15,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import update
+from sqlalchemy import text
 
 from ..errors import QuotaExceeded
 from ..extensions import db
-from ..models import Channel, LogType, Token, User, UserRequestCost, now_s
+from ..models import LogType, now_ms, now_s
 from ..relay.context import RelayContext
 from ..relay.usage import Usage
 from . import options, pricing
 from .batch import updater
-from .logs import record_log
 from .relay_cache import TokenInfo, UserInfo, auth_cache
 
 log = logging.getLogger(__name__)
@@ -57,8 +56,24 @@ def resolve(ctx: RelayContext) -> tuple[pricing.Price, float]:
     return price, pricing.group_ratio(ctx.group, options.get_json("GroupRatio"))
 
 
+class _Rollback(Exception):
+    """Raised inside ``engine.begin()`` to roll back, then unwrapped."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
 def pre_consume(ctx: RelayContext, token: TokenInfo, user: UserInfo, price: pricing.Price,
                 group_ratio: float, max_tokens: int) -> Charge:
+    try:
+        return _pre_consume(ctx, token, user, price, group_ratio, max_tokens)
+    except _Rollback as wrapped:
+        raise wrapped.error from None
+
+
+def _pre_consume(ctx: RelayContext, token: TokenInfo, user: UserInfo, price: pricing.Price,
+                 group_ratio: float, max_tokens: int) -> Charge:
     charge = Charge(user.id, token.id, token.unlimited_quota, price, group_ratio)
     estimate = pricing.estimate_preconsume(price, group_ratio, ctx.prompt_tokens, max_tokens,
                                            options.get_int("PreConsumedQuota", 500))
@@ -72,20 +87,15 @@ def pre_consume(ctx: RelayContext, token: TokenInfo, user: UserInfo, price: pric
                                                         token.unlimited_quota, estimate):
         return charge
     db.session.rollback()  # no read transaction may precede the writes (SQLite)
-    if not token.unlimited_quota:
-        done = db.session.execute(
-            update(Token).where(Token.id == token.id, Token.remain_quota >= estimate)
-            .values(remain_quota=Token.remain_quota - estimate, used_quota=Token.used_quota + estimate))
+    with db.engine.begin() as conn:
+        if not token.unlimited_quota:
+            done = conn.execute(_SQL_RESERVE_TOKEN, {"amount": estimate, "id": token.id})
+            if not done.rowcount:
+                raise _Rollback(QuotaExceeded(f"token quota is not enough (token #{token.id})",
+                                              code="pre_consume_token_quota_failed"))
+        done = conn.execute(_SQL_RESERVE_USER, {"amount": estimate, "id": user.id})
         if not done.rowcount:
-            db.session.rollback()
-            raise QuotaExceeded(f"token quota is not enough (token #{token.id})",
-                                code="pre_consume_token_quota_failed")
-    done = db.session.execute(update(User).where(User.id == user.id, User.quota >= estimate)
-                              .values(quota=User.quota - estimate))
-    if not done.rowcount:
-        db.session.rollback()
-        raise QuotaExceeded("user quota is not enough", code="insufficient_user_quota")
-    db.session.commit()
+            raise _Rollback(QuotaExceeded("user quota is not enough", code="insufficient_user_quota"))
     charge.reserved = estimate
     auth_cache().adjust(user.id, token.id, estimate)
     return charge
@@ -96,14 +106,28 @@ def compute(charge: Charge, usage: Usage) -> int:
                                  usage.cached_tokens, usage.cache_write_5m, usage.cache_write_1h)
 
 
-def _apply_balances(charge: Charge, delta: int, quota: int, channel_id: int, count_request: bool) -> None:
-    user_values = {}
-    if delta:
-        user_values["quota"] = User.quota - delta
-    if quota:
-        user_values["used_quota"] = User.used_quota + quota
-    if count_request:
-        user_values["request_count"] = User.request_count + 1
+_SQL_USER_SETTLE = text("UPDATE users SET quota = quota - :delta, used_quota = used_quota + :quota, "
+                        "request_count = request_count + :count WHERE id = :id")
+_SQL_TOKEN_LIMITED = text("UPDATE tokens SET remain_quota = remain_quota - :delta, "
+                          "used_quota = used_quota + :delta WHERE id = :id")
+_SQL_TOKEN_USED = text("UPDATE tokens SET used_quota = used_quota + :used WHERE id = :id")
+_SQL_CHANNEL_USED = text("UPDATE channels SET used_quota = used_quota + :quota WHERE id = :id")
+_SQL_RESERVE_TOKEN = text("UPDATE tokens SET remain_quota = remain_quota - :amount, "
+                          "used_quota = used_quota + :amount WHERE id = :id AND remain_quota >= :amount")
+_SQL_RESERVE_USER = text("UPDATE users SET quota = quota - :amount WHERE id = :id AND quota >= :amount")
+_SQL_LOG = text(
+    "INSERT INTO logs (user_id, created_at, type, content, username, token_name, model_name, "
+    "origin_model_name, quota, prompt_tokens, completion_tokens, cached_prompt_tokens, channel_id, token_id, "
+    "request_id, trace_id, elapsed_time, is_stream, system_prompt_reset, metadata, updated_at) VALUES "
+    "(:user_id, :created_at, :type, :content, :username, :token_name, :model_name, :origin_model_name, :quota, "
+    ":prompt_tokens, :completion_tokens, :cached_prompt_tokens, :channel_id, :token_id, :request_id, '', "
+    ":elapsed_time, :is_stream, :system_prompt_reset, :metadata, :updated_at)")
+_SQL_COST = text("INSERT INTO user_request_costs (created_time, user_id, request_id, quota, created_at, updated_at) "
+                 "VALUES (:created_time, :user_id, :request_id, :quota, :stamp, :stamp)")
+
+
+def _apply_balances(conn, charge: Charge, delta: int, quota: int, channel_id: int, count_request: bool) -> None:
+    """Counters of one settlement (or refund) on ``conn`` (Core SQL: the hot path)."""
     token_used = delta if not charge.token_unlimited else quota
     if updater_enabled():
         batch = updater()
@@ -113,18 +137,16 @@ def _apply_balances(charge: Charge, delta: int, quota: int, channel_id: int, cou
         if channel_id and quota:
             batch.add("channel", channel_id, used_quota=quota)
         return
-    if user_values:
-        db.session.execute(update(User).where(User.id == charge.user_id).values(**user_values))
-    token_values = {}
-    if delta and not charge.token_unlimited:
-        token_values["remain_quota"] = Token.remain_quota - delta
-    if token_used:
-        token_values["used_quota"] = Token.used_quota + token_used
-    if token_values:
-        db.session.execute(update(Token).where(Token.id == charge.token_id).values(**token_values))
+    if delta or quota or count_request:
+        conn.execute(_SQL_USER_SETTLE, {"delta": delta, "quota": quota, "count": int(count_request),
+                                        "id": charge.user_id})
+    if not charge.token_unlimited:
+        if delta:
+            conn.execute(_SQL_TOKEN_LIMITED, {"delta": delta, "id": charge.token_id})
+    elif token_used:
+        conn.execute(_SQL_TOKEN_USED, {"used": token_used, "id": charge.token_id})
     if channel_id and quota:
-        db.session.execute(update(Channel).where(Channel.id == channel_id)
-                           .values(used_quota=Channel.used_quota + quota))
+        conn.execute(_SQL_CHANNEL_USED, {"quota": quota, "id": channel_id})
 
 
 _batch_enabled = False
@@ -140,8 +162,11 @@ def enable_batch(enabled: bool) -> None:
 
 
 def settle(ctx: RelayContext, charge: Charge, usage: Usage, *, upstream_format: str = "",
-           extra_metadata: dict | None = None) -> int:
-    """Final charge of a request that produced output (complete or not). Idempotent."""
+           extra_metadata: dict | None = None, engine=None) -> int:
+    """Final charge of a request that produced output (complete or not). Idempotent.
+
+    ``engine`` lets the pipeline settle after the request context is gone (no app context
+    push, no ORM session: one short Core transaction)."""
     if charge.done:
         return charge.quota
     charge.done = True
@@ -149,57 +174,57 @@ def settle(ctx: RelayContext, charge: Charge, usage: Usage, *, upstream_format: 
     quota = int(fixed) if fixed is not None else compute(charge, usage)
     charge.quota = quota
     delta = quota - charge.reserved
+    now = now_s()
+    stamp = now_ms()
+    engine = engine or db.engine
     try:
-        db.session.rollback()
-        _apply_balances(charge, delta, quota, ctx.channel_id, True)
-        if options.get_bool("LogConsumeEnabled"):
-            metadata = {"user_api_format": ctx.front_format, "upstream_api_format": upstream_format or "",
-                        "mode": int(ctx.mode)}
-            if usage.estimated:
-                metadata["estimated_usage"] = True
-            if extra_metadata:
-                metadata.update(extra_metadata)
-            record_log(charge.user_id, LogType.CONSUME,
-                       ctx.extra.get("log_content") or
-                       pricing.format_log_content(charge.price, charge.group_ratio, usage.cached_tokens,
-                                                  usage.cache_write_5m, usage.cache_write_1h),
-                       username=ctx.username, metadata=metadata,
-                       token_name=ctx.token_name, model_name=ctx.actual_model,
-                       origin_model_name=ctx.origin_model, quota=quota, prompt_tokens=usage.prompt_tokens,
-                       completion_tokens=usage.completion_tokens, cached_prompt_tokens=usage.cached_tokens,
-                       channel_id=ctx.channel_id, token_id=charge.token_id, request_id=ctx.request_id,
-                       elapsed_time=ctx.elapsed_ms(), is_stream=ctx.is_stream,
-                       system_prompt_reset=ctx.system_prompt_reset)
-        db.session.add(UserRequestCost(created_time=now_s(), user_id=charge.user_id,
-                                       request_id=ctx.request_id, quota=quota))
-        db.session.commit()
+        with engine.begin() as conn:
+            _apply_balances(conn, charge, delta, quota, ctx.channel_id, True)
+            if options.get_bool("LogConsumeEnabled"):
+                metadata = {"user_api_format": ctx.front_format, "upstream_api_format": upstream_format or "",
+                            "mode": int(ctx.mode)}
+                if usage.estimated:
+                    metadata["estimated_usage"] = True
+                if extra_metadata:
+                    metadata.update(extra_metadata)
+                conn.execute(_SQL_LOG, {
+                    "user_id": charge.user_id, "created_at": now, "type": int(LogType.CONSUME),
+                    "content": ctx.extra.get("log_content") or pricing.format_log_content(charge.price, charge.group_ratio, usage.cached_tokens,
+                                                          usage.cache_write_5m, usage.cache_write_1h),
+                    "username": ctx.username, "token_name": ctx.token_name, "model_name": ctx.actual_model,
+                    "origin_model_name": ctx.origin_model, "quota": quota, "prompt_tokens": usage.prompt_tokens,
+                    "completion_tokens": usage.completion_tokens, "cached_prompt_tokens": usage.cached_tokens,
+                    "channel_id": ctx.channel_id, "token_id": charge.token_id, "request_id": ctx.request_id,
+                    "elapsed_time": ctx.elapsed_ms(), "is_stream": bool(ctx.is_stream),
+                    "system_prompt_reset": bool(ctx.system_prompt_reset),
+                    "metadata": json.dumps(metadata, separators=(",", ":")), "updated_at": stamp})
+            conn.execute(_SQL_COST, {"created_time": now, "user_id": charge.user_id, "request_id": ctx.request_id,
+                                     "quota": quota, "stamp": stamp})
     except Exception:
-        db.session.rollback()
         log.exception("settling request %s failed (quota %s)", ctx.request_id, quota)
         raise
     auth_cache().adjust(charge.user_id, charge.token_id, delta)
     return quota
 
 
-def refund(ctx: RelayContext, charge: Charge) -> None:
+def refund(ctx: RelayContext, charge: Charge, engine=None) -> None:
     """The request failed before producing output: give the reservation back, cost 0."""
     if charge.done:
         return
     charge.done = True
     charge.quota = 0
+    engine = engine or db.engine
     try:
-        db.session.rollback()
-        if charge.reserved:
-            _apply_balances(charge, -charge.reserved, 0, 0, False)
-        db.session.add(UserRequestCost(created_time=now_s(), user_id=charge.user_id,
-                                       request_id=ctx.request_id, quota=0))
-        db.session.commit()
+        with engine.begin() as conn:
+            if charge.reserved:
+                _apply_balances(conn, charge, -charge.reserved, 0, 0, False)
+            conn.execute(_SQL_COST, {"created_time": now_s(), "user_id": charge.user_id,
+                                     "request_id": ctx.request_id, "quota": 0, "stamp": now_ms()})
     except Exception:
-        db.session.rollback()
         log.exception("refunding request %s failed (reserved %s)", ctx.request_id, charge.reserved)
         raise
     if charge.reserved:
         auth_cache().adjust(charge.user_id, charge.token_id, -charge.reserved)
 
 
-__all__ = ["Charge", "compute", "enable_batch", "json", "pre_consume", "refund", "resolve", "settle"]
+__all__ = ["Charge", "compute", "enable_batch", "pre_consume", "refund", "resolve", "settle"]

@@ -44,6 +44,7 @@ def _error_body(status: int) -> dict:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: "MockServer"
 
     def log_message(self, *args):  # quiet
