@@ -310,7 +310,7 @@ def gemini_to_chat_response(body: dict, model: str, now: int, new_id) -> dict:
     choices = []
     for i, candidate in enumerate(body.get("candidates") or []):
         texts, reasoning, images, calls = candidate_pieces(candidate, new_id)
-        text = "\n".join(texts)
+        text = "".join(texts)
         if images:
             content = ([{"type": "text", "text": text}] if text else []) + \
                       [{"type": "image_url", "image_url": {"url": url}} for url in images]
