@@ -123,6 +123,8 @@ def _fmt(v, nd=2):
     if isinstance(v, float):
         if abs(v) >= 1000:
             return "%.0f" % v
+        if 0 < abs(v) < 0.1:
+            return "%.3f" % v
         return ("%." + str(nd) + "f") % v
     return str(v)
 

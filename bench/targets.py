@@ -116,7 +116,7 @@ def start_litellm(tmp: str, port: int, mock_port: int, workers: int = 2):
 
     def wait():
         try:
-            wait_http("http://127.0.0.1:%d/health/liveliness" % port, p, 150)
+            wait_http("http://127.0.0.1:%d/health/liveliness" % port, p, 300)
         except RuntimeError as e:
             p.stop()
             return "LiteLLM failed to start: %s" % str(e)[-600:]
