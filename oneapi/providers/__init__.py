@@ -24,6 +24,8 @@ _MODULES = (
     "oneapi.providers.cohere",
     "oneapi.providers.zhipu",
     "oneapi.providers.ali",
+    "oneapi.providers.baidu",
+    "oneapi.providers.tencent",
     "oneapi.providers.anthropic.adapter",
     "oneapi.providers.gemini.adapter",
 )
