@@ -71,3 +71,43 @@ def delete_disabled():
 def delete_channel(channel_id: int):
     service.delete_channel(channel_id)
     return ok()
+
+
+# --- channel tests and balance (services.channel_test; flat bodies like one-api) ----------------
+
+@bp.get("/test/<int(max=2147483647):channel_id>")
+@admin_required
+def test_channel(channel_id: int):
+    from flask import jsonify
+
+    from ..services import channel_test
+
+    return jsonify(channel_test.test_channel(channel_id, request.args.get("model") or None))
+
+
+@bp.get("/test")
+@admin_required
+def test_all_channels():
+    from flask import current_app
+
+    from ..services import channel_test
+
+    channel_test.test_all_channels(current_app._get_current_object(), request.args.get("scope") or "all")
+    return ok()
+
+
+@bp.get("/update_balance/<int(max=2147483647):channel_id>")
+@admin_required
+def update_channel_balance(channel_id: int):
+    from flask import jsonify
+
+    from ..services import channel_test
+
+    balance = channel_test.update_balance(channel_id)
+    return jsonify({"success": True, "message": "", "balance": balance})
+
+
+@bp.get("/update_balance")
+@admin_required
+def update_all_balances():
+    return ok()

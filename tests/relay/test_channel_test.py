@@ -63,3 +63,19 @@ def test_balance_openai_style(app, make_channel, server):
     other = make_channel(base_url=server.url, type=14, models="claude-3-5-haiku-20241022")
     with app.app_context(), pytest.raises(BadRequest):
         channel_test.update_balance(other.id)
+
+
+def test_admin_routes(root_client, make_channel, server):
+    channel = make_channel(base_url=server.url)
+    body = root_client.get(f"/api/channel/test/{channel.id}?model=gpt-3.5-turbo").get_json()
+    assert body["success"] and body["modelName"] == "gpt-3.5-turbo" and body["time"] >= 0
+    body = root_client.get(f"/api/channel/update_balance/{channel.id}").get_json()
+    assert body["success"] and body["balance"] == 75.0
+    body = root_client.get("/api/channel/test/999999").get_json()
+    assert body["success"] is False
+    assert root_client.get("/api/channel/test").get_json()["success"]
+    import time
+    from oneapi.services import channel_test
+    deadline = time.time() + 20
+    while channel_test.sweep_running() and time.time() < deadline:
+        time.sleep(0.05)
