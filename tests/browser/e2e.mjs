@@ -126,6 +126,10 @@ async function run() {
       const res = await page.goto(`${backend.url}/`);
       expect(res && res.ok(), `GET / answered ${res && res.status()}`);
       await page.getByRole('link', { name: 'Pricing' }).first().waitFor();
+      expect(/no-cache/.test(res.headers()['cache-control'] || ''), `index.html must not be cached: ${res.headers()['cache-control']}`);
+      const asset = await page.evaluate(() => document.querySelector('script[type="module"]')?.getAttribute('src'));
+      const ar = await fetch(`${backend.url}${asset}`);
+      expect(ar.ok && /max-age=31536000/.test(ar.headers.get('cache-control') || ''), `hashed asset ${asset} cache: ${ar.headers.get('cache-control')}`);
       const deep = await page.goto(`${backend.url}/some/client/route`);
       expect(deep && deep.ok(), 'SPA fallback must serve index.html for client routes');
       await page.getByText('Page not found.').waitFor();
