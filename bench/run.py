@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -130,16 +131,18 @@ def main() -> int:
             active.append(mock)
         if "nginx" in WANT:
             active.append(tg.start_nginx(tmp, procs.free_port(), mock_port))
-        for name, env in GATEWAY_VARIANTS.items():
-            if name not in WANT:
-                continue
-            try:
-                g = tg.start_gateway(name, tmp, procs.free_port(), mock_port, WORKERS, env)
-                active.append(g)
-                log("%s up on %s (%s)" % (name, g.base, g.note))
-            except Exception as e:  # noqa: BLE001 - report and carry on with the others
-                skipped[name] = "gateway failed to start/set up: %s" % str(e)[-1500:]
-                log(skipped[name])
+        variants = [(n, e) for n, e in GATEWAY_VARIANTS.items() if n in WANT]
+        with ThreadPoolExecutor(max_workers=max(1, len(variants))) as pool:
+            futs = [(n, pool.submit(tg.start_gateway, n, tmp, procs.free_port(), mock_port,
+                                    WORKERS, e)) for n, e in variants]
+            for name, fut in futs:
+                try:
+                    g = fut.result()
+                    active.append(g)
+                    log("%s up on %s (%s)" % (name, g.base, g.note))
+                except Exception as e:  # noqa: BLE001 - report and carry on with the others
+                    skipped[name] = "gateway failed to start/set up: %s" % str(e)[-1500:]
+                    log(skipped[name])
         if lite_wait is not None:
             r = lite_wait()
             if isinstance(r, str):
