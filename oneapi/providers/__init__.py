@@ -26,6 +26,8 @@ _MODULES = (
     "oneapi.providers.ali",
     "oneapi.providers.baidu",
     "oneapi.providers.tencent",
+    "oneapi.providers.deepl",
+    "oneapi.providers.coze",
     "oneapi.providers.anthropic.adapter",
     "oneapi.providers.gemini.adapter",
 )
