@@ -113,7 +113,7 @@ def checks(summary: dict, soak: dict | None) -> list:
             add("RSS flat between request 50k and 100k (growth <= 5 MB/worker)", g, g <= 5.0)
         else:
             add("RSS flat between request 50k and 100k", None, None,
-                "not measured: run with BENCH_SOAK=1")
+                (sk or {}).get("note") or "not measured: run with BENCH_SOAK=1")
     return out
 
 
