@@ -33,7 +33,7 @@ def search_channels():
     return ok([channel_out(c) for c in rows], total=len(rows))
 
 
-@bp.get("/<int:channel_id>")
+@bp.get("/<int(max=2147483647):channel_id>")
 @admin_required
 def get_channel(channel_id: int):
     return ok(channel_out(service.get_channel(channel_id)))
@@ -65,7 +65,7 @@ def delete_disabled():
     return ok(service.delete_disabled_channels())
 
 
-@bp.delete("/<int:channel_id>")
+@bp.delete("/<int(max=2147483647):channel_id>")
 @admin_required
 @transactional
 def delete_channel(channel_id: int):

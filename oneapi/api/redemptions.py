@@ -31,7 +31,7 @@ def search_redemptions():
     return ok([redemption_out(r) for r in rows], total=total)
 
 
-@bp.get("/redemption/<int:redemption_id>")
+@bp.get("/redemption/<int(max=2147483647):redemption_id>")
 @admin_required
 def get_redemption(redemption_id: int):
     return ok(redemption_out(service.get_redemption(redemption_id)))
@@ -56,7 +56,7 @@ def update_redemption():
                                                        status_only=status_only)))
 
 
-@bp.delete("/redemption/<int:redemption_id>")
+@bp.delete("/redemption/<int(max=2147483647):redemption_id>")
 @admin_required
 @transactional
 def delete_redemption(redemption_id: int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..auth.decorators import admin_required, current_caller, user_required
+from ..errors import BadRequest
 from ..schemas.tokens import TokenCreate, TokenUpdate, token_out
 from ..services import tokens as service
 from .common import int_arg, load, ok, page_params, sort_params, transactional
@@ -17,6 +18,13 @@ def _sort() -> tuple[str, bool]:
             and not request.args.get("sort_by"):
         return legacy, True
     return sort_params(service.SORTABLE)
+
+
+def _user_id_filter() -> int | None:
+    user_id = int_arg("user_id")
+    if user_id is not None and not 0 < user_id <= 2**31 - 1:
+        raise BadRequest("invalid query parameter user_id: out of range")
+    return user_id
 
 
 def _status_only() -> bool:
@@ -42,7 +50,7 @@ def search_tokens():
     return ok([token_out(t) for t in rows], total=total)
 
 
-@bp.get("/token/<int:token_id>")
+@bp.get("/token/<int(max=2147483647):token_id>")
 @user_required
 def get_token(token_id: int):
     return ok(token_out(service.get_own_token(current_caller().id, token_id)))
@@ -67,7 +75,7 @@ def update_token():
     return ok(token_out(token))
 
 
-@bp.delete("/token/<int:token_id>")
+@bp.delete("/token/<int(max=2147483647):token_id>")
 @user_required
 @transactional
 def delete_token(token_id: int):
@@ -80,7 +88,7 @@ def delete_token(token_id: int):
 def admin_list_tokens():
     page = page_params()
     sort, desc = _sort()
-    rows, total = service.list_tokens(int_arg("user_id"), page.offset, page.size, sort, desc)
+    rows, total = service.list_tokens(_user_id_filter(), page.offset, page.size, sort, desc)
     return ok([token_out(t, raw_key=True) for t in rows], total=total)
 
 
@@ -89,12 +97,12 @@ def admin_list_tokens():
 def admin_search_tokens():
     page = page_params()
     sort, desc = _sort()
-    rows, total = service.list_tokens(int_arg("user_id"), page.offset, page.size, sort, desc,
+    rows, total = service.list_tokens(_user_id_filter(), page.offset, page.size, sort, desc,
                                       keyword=request.args.get("keyword", ""))
     return ok([token_out(t, raw_key=True) for t in rows], total=total)
 
 
-@bp.get("/admin/tokens/<int:token_id>")
+@bp.get("/admin/tokens/<int(max=2147483647):token_id>")
 @admin_required
 def admin_get_token(token_id: int):
     return ok(token_out(service.get_any_token(token_id), raw_key=True))

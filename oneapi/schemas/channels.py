@@ -7,6 +7,9 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from ..models import Channel
 
+MAX_INT = 2**31 - 1
+MAX_BIGINT = 2**63 - 1
+
 
 class _JSONText(fields.Field):
     """A JSON column sent either as a string or as an already-parsed object/array."""
@@ -42,8 +45,8 @@ class ChannelWrite(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = fields.Integer(strict=False)
-    type = fields.Integer(validate=validate.Range(min=0))
+    id = fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_INT))
+    type = fields.Integer(validate=validate.Range(min=0, max=MAX_INT))
     key = fields.String(allow_none=True)
     name = fields.String(validate=validate.Length(max=191))
     base_url = fields.String(allow_none=True, validate=validate.Length(max=512))
@@ -51,12 +54,12 @@ class ChannelWrite(Schema):
     models = _CSV(allow_none=True)
     group = _CSV(allow_none=True)
     model_mapping = _JSONText(allow_none=True)
-    priority = fields.Integer(allow_none=True)
-    weight = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    priority = fields.Integer(allow_none=True, validate=validate.Range(min=-MAX_BIGINT, max=MAX_BIGINT))
+    weight = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=MAX_INT))
     config = _JSONText(allow_none=True)
     system_prompt = fields.String(allow_none=True)
     openai_organization = fields.String(allow_none=True, validate=validate.Length(max=255))
-    ratelimit = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    ratelimit = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=MAX_INT))
     testing_model = fields.String(allow_none=True, validate=validate.Length(max=255))
     model_configs = _JSONText(allow_none=True)
     hidden_models = _JSONText(allow_none=True)
@@ -74,12 +77,12 @@ class ChannelWrite(Schema):
 
 
 class ChannelCreate(ChannelWrite):
-    type = fields.Integer(required=True, validate=validate.Range(min=0))
+    type = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_INT))
     name = fields.String(required=True, validate=validate.Length(min=1, max=191))
 
 
 class ChannelUpdate(ChannelWrite):
-    id = fields.Integer(required=True, strict=False)
+    id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=MAX_INT))
 
 
 _COLUMNS = [c.key for c in Channel.__mapper__.column_attrs]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from .channels import MAX_BIGINT, MAX_INT
+
 
 class LogQuery(Schema):
     class Meta:
@@ -12,13 +14,16 @@ class LogQuery(Schema):
     username = fields.String(load_default="")
     token_name = fields.String(load_default="")
     model_name = fields.String(load_default="")
-    channel = fields.Integer(load_default=None, allow_none=True)
-    start_timestamp = fields.Integer(load_default=None, allow_none=True)
-    end_timestamp = fields.Integer(load_default=None, allow_none=True)
+    channel = fields.Integer(load_default=None, allow_none=True,
+                             validate=validate.Range(min=0, max=MAX_INT))
+    start_timestamp = fields.Integer(load_default=None, allow_none=True,
+                                     validate=validate.Range(min=0, max=MAX_BIGINT))
+    end_timestamp = fields.Integer(load_default=None, allow_none=True,
+                                   validate=validate.Range(min=0, max=MAX_BIGINT))
 
 
 class LogDeleteQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    target_timestamp = fields.Integer(required=True, validate=validate.Range(min=0))
+    target_timestamp = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_BIGINT))

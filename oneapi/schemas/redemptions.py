@@ -4,6 +4,8 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..models import Redemption
+from .channels import MAX_INT
+from .tokens import MAX_QUOTA
 
 
 class RedemptionCreate(Schema):
@@ -11,7 +13,7 @@ class RedemptionCreate(Schema):
         unknown = EXCLUDE
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    quota = fields.Integer(required=True, validate=validate.Range(min=0))
+    quota = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_QUOTA))
     count = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
 
 
@@ -19,9 +21,9 @@ class RedemptionUpdate(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = fields.Integer(required=True, strict=False)
+    id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=MAX_INT))
     name = fields.String(validate=validate.Length(min=1, max=20))
-    quota = fields.Integer(validate=validate.Range(min=0))
+    quota = fields.Integer(validate=validate.Range(min=0, max=MAX_QUOTA))
     status = fields.Integer(validate=validate.OneOf([1, 2, 3]))
 
 
@@ -45,6 +47,6 @@ class AdminTopup(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    user_id = fields.Integer(required=True, strict=False)
-    quota = fields.Integer(required=True, validate=validate.Range(min=1))
+    user_id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=MAX_INT))
+    quota = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_QUOTA))
     remark = fields.String(load_default="", validate=validate.Length(max=255))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..models import Token
-from .channels import _CSV
+from .channels import _CSV, MAX_BIGINT, MAX_INT
 
 
 class TokenWrite(Schema):
@@ -12,8 +12,8 @@ class TokenWrite(Schema):
         unknown = EXCLUDE
 
     name = fields.String(validate=validate.Length(max=30, error="must be at most 30 characters"))
-    expired_time = fields.Integer(validate=validate.Range(min=-1))
-    remain_quota = fields.Integer(validate=validate.Range(min=0))
+    expired_time = fields.Integer(validate=validate.Range(min=-1, max=MAX_BIGINT))
+    remain_quota = fields.Integer(validate=validate.Range(min=0, max=MAX_BIGINT))
     unlimited_quota = fields.Boolean()
     models = _CSV(allow_none=True)
     subnet = fields.String(allow_none=True, validate=validate.Length(max=255))
@@ -26,7 +26,7 @@ class TokenCreate(TokenWrite):
 
 
 class TokenUpdate(TokenWrite):
-    id = fields.Integer(required=True, strict=False)
+    id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=MAX_INT))
 
 
 _COLUMNS = [c.key for c in Token.__mapper__.column_attrs]
@@ -41,6 +41,10 @@ def token_out(token: Token, *, raw_key: bool = False) -> dict:
     return out
 
 
+# One charge or credit at most: 10^15 quota = 2 billion USD (keeps sums inside BIGINT).
+MAX_QUOTA = 10**15
+
+
 class ConsumeSchema(Schema):
     """Body of POST /api/token/consume (external billing)."""
 
@@ -49,14 +53,14 @@ class ConsumeSchema(Schema):
 
     add_reason = fields.String(required=True, validate=validate.Length(min=1, max=1024))
     add_used_quota = fields.Integer(load_default=None, allow_none=True,
-                                    validate=validate.Range(min=0))
+                                    validate=validate.Range(min=0, max=MAX_QUOTA))
     phase = fields.String(load_default="single",
                           validate=validate.OneOf(["pre", "post", "cancel", "single"]))
     transaction_id = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Length(max=128))
     final_used_quota = fields.Integer(load_default=None, allow_none=True,
-                                      validate=validate.Range(min=0))
+                                      validate=validate.Range(min=0, max=MAX_QUOTA))
     elapsed_time_ms = fields.Integer(load_default=None, allow_none=True,
-                                     validate=validate.Range(min=0))
+                                     validate=validate.Range(min=0, max=MAX_BIGINT))
     timeout_seconds = fields.Integer(load_default=None, allow_none=True,
-                                     validate=validate.Range(min=0))
+                                     validate=validate.Range(min=0, max=MAX_INT))

@@ -225,7 +225,7 @@ def search_channels(keyword: str, sort: str = "id", desc: bool = True, group: st
     stmt = select(Channel)
     if keyword:
         conds = [Channel.name.like(_like_prefix(keyword), escape="\\")]
-        if keyword.isdigit():
+        if keyword.isdigit() and len(keyword) <= 9:
             conds.append(Channel.id == int(keyword))
         stmt = stmt.where(or_(*conds))
     if group:

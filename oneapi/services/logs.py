@@ -101,7 +101,7 @@ def search_logs(keyword: str, user_id: int | None, offset: int, limit: int, sort
                  Log.content.like(inner, escape="\\")]
         if user_id is None:
             match.append(Log.username.like(prefix, escape="\\"))
-        if keyword.isdigit():
+        if keyword.isdigit() and len(keyword) <= 9:
             match.append(Log.type == int(keyword))
         conds.append(or_(*match))
     total = db.session.execute(select(func.count(Log.id)).where(*conds)).scalar_one()

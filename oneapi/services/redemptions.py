@@ -30,7 +30,7 @@ def list_redemptions(offset: int, limit: int, sort: str = "id", desc: bool = Tru
     keyword = (keyword or "").strip()
     if keyword:
         match = [Redemption.name.like(_like_prefix(keyword), escape="\\")]
-        if keyword.isdigit():
+        if keyword.isdigit() and len(keyword) <= 9:
             match.append(Redemption.id == int(keyword))
         conds.append(or_(*match))
     total = db.session.execute(select(func.count(Redemption.id)).where(*conds)).scalar_one()

@@ -52,7 +52,7 @@ def strip_key(raw: str) -> str:
 def split_channel_suffix(key: str) -> tuple[str, int | None]:
     """``<key>-<digits>`` pins a channel by id (admins only, enforced by the caller)."""
     head, sep, tail = key.rpartition("-")
-    if sep and head and tail.isdigit():
+    if sep and head and tail.isdigit() and len(tail) <= 9:
         return head, int(tail)
     return key, None
 
@@ -149,7 +149,7 @@ def list_tokens(user_id: int | None, offset: int, limit: int, sort: str = "id", 
     keyword = (keyword or "").strip()
     if keyword:
         match = [Token.name.like(_like_prefix(keyword), escape="\\")]
-        if keyword.isdigit():
+        if keyword.isdigit() and len(keyword) <= 9:
             match.append(Token.id == int(keyword))
         conds.append(or_(*match))
     total = db.session.execute(select(func.count(Token.id)).where(*conds)).scalar_one()
