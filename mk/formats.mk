@@ -1,0 +1,20 @@
+# Claude Code (npm @anthropic-ai/claude-code) for the end-to-end check in
+# tests/formats/test_claude_code.py (skipped when absent). Included by the top-level Makefile.
+CLAUDE_CODE_VERSION ?= 2.1.197
+CLAUDE_CODE_DIR ?= $(HOME)/.cache/oneapi-claude-code
+CLAUDE_CODE_STAMP := $(CLAUDE_CODE_DIR)/.installed-$(CLAUDE_CODE_VERSION)
+
+.PHONY: claude-code test-formats
+
+$(CLAUDE_CODE_STAMP):
+	mkdir -p $(CLAUDE_CODE_DIR)
+	npm install --prefix $(CLAUDE_CODE_DIR) --no-audit --no-fund @anthropic-ai/claude-code@$(CLAUDE_CODE_VERSION)
+	# npm may skip the package's postinstall (it swaps the bin stub for the native binary)
+	cd $(CLAUDE_CODE_DIR)/node_modules/@anthropic-ai/claude-code && node install.cjs
+	$(CLAUDE_CODE_DIR)/node_modules/.bin/claude --version
+	touch $@
+
+claude-code: $(CLAUDE_CODE_STAMP)
+
+test-formats: venv claude-code
+	CLAUDE_CODE_DIR=$(CLAUDE_CODE_DIR) .venv/bin/python -m pytest -q tests/formats tests/converters
