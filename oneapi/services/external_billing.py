@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Conflict, NotFound, QuotaExceeded
 from ..extensions import db
-from ..models import LogType, Log, Token, TokenTransaction, User, now_s
+from ..models import Log, LogType, Token, TokenStatus, TokenTransaction, User, now_s
 from . import cache_bus
 from .logs import record_log
 
@@ -70,6 +70,12 @@ def _refund(token: Token, amount: int) -> None:
                        .execution_options(synchronize_session=False))
     db.session.execute(update(User).where(User.id == token.user_id)
                        .values(quota=User.quota + amount)
+                       .execution_options(synchronize_session=False))
+    # a key marked exhausted becomes usable again once the refund gives it quota back
+    db.session.execute(update(Token).where(Token.id == token.id,
+                                           Token.status == int(TokenStatus.EXHAUSTED),
+                                           (Token.remain_quota > 0) | Token.unlimited_quota)
+                       .values(status=int(TokenStatus.ENABLED))
                        .execution_options(synchronize_session=False))
 
 

@@ -236,12 +236,14 @@ def _mark_status(token_id: int, status: TokenStatus) -> None:
 
 
 def authenticate_relay_key(raw_header_value: str | None, *, client_ip: str | None = None,
-                           allow_channel_suffix: bool = False) -> tuple[Token, User]:
+                           allow_channel_suffix: bool = False,
+                           allow_exhausted: bool = False) -> tuple[Token, User]:
     """Resolve an ``sk-`` relay key (with or without ``Bearer``) to (token, owner).
 
     Errors (relay §2.1): 401 for a missing/unknown/disabled/expired/exhausted key, 403 for an
     IP outside the key's subnets or a banned owner. With ``allow_channel_suffix`` a
-    ``-<channel id>`` suffix is tolerated (the caller reads it with split_channel_suffix)."""
+    ``-<channel id>`` suffix is tolerated (the caller reads it with split_channel_suffix).
+    ``allow_exhausted`` admits a key whose quota is used up (to settle or refund holds)."""
     key = strip_key(raw_header_value or "")
     if not key:
         raise Unauthorized("No token provided")
@@ -251,16 +253,16 @@ def authenticate_relay_key(raw_header_value: str | None, *, client_ip: str | Non
     if token is None:
         raise Unauthorized(f"token not found for key: {mask_secret(key)}")
     label = f"API Key {token.name} (#{token.id})"
-    if token.status == TokenStatus.EXHAUSTED:
+    if token.status == TokenStatus.EXHAUSTED and not allow_exhausted:
         raise Unauthorized(f"{label} quota has been exhausted", code="insufficient_user_quota")
     if token.status == TokenStatus.EXPIRED:
         raise Unauthorized(f"{label} has expired")
-    if token.status != TokenStatus.ENABLED:
+    if token.status not in (TokenStatus.ENABLED, TokenStatus.EXHAUSTED):
         raise Unauthorized(f"{label} status is not available")
     if _expired(token.expired_time, now_s()):
         _mark_status(token.id, TokenStatus.EXPIRED)
         raise Unauthorized(f"{label} has expired")
-    if not token.unlimited_quota and (token.remain_quota or 0) <= 0:
+    if not token.unlimited_quota and (token.remain_quota or 0) <= 0 and not allow_exhausted:
         _mark_status(token.id, TokenStatus.EXHAUSTED)
         raise Unauthorized(f"{label} quota has been exhausted", code="insufficient_user_quota")
     if token.subnet and not ip_allowed(token.subnet, client_ip):

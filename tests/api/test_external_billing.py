@@ -210,3 +210,23 @@ def test_concurrent_posts_settle_once(app, key):
                for r in results), results
     assert balances(app, token.id, user.id) == {"remain": 900, "tused": 100, "quota": 9_900,
                                                 "uused": 100}
+
+
+def test_hold_of_whole_balance_can_still_be_settled_and_cancelled(app, client, key):
+    token, user = key
+    consume(client, token, phase="pre", add_reason="r", add_used_quota=1_000, transaction_id="all")
+    # the key now has no quota left: ordinary calls are refused...
+    assert client.get("/api/token/balance", headers=bearer(token)).status_code == 401
+    # ...but the hold can be cancelled, which makes the key usable again
+    body = consume(client, token, phase="cancel", add_reason="r", transaction_id="all")
+    assert body["success"], body
+    assert body["data"]["status"] == 1 and body["data"]["remain_quota"] == 1_000
+    assert client.get("/api/token/balance", headers=bearer(token)).get_json()["success"]
+    consume(client, token, phase="pre", add_reason="r", add_used_quota=1_000, transaction_id="all2")
+    body = consume(client, token, phase="post", add_reason="r", transaction_id="all2",
+                   final_used_quota=1_000)
+    assert body["success"] and body["data"]["remain_quota"] == 0
+    # a new charge on the spent key is refused
+    resp = client.post("/api/token/consume", json={"add_reason": "r", "add_used_quota": 1},
+                       headers=bearer(token))
+    assert resp.status_code == 401
