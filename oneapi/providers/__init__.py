@@ -28,6 +28,7 @@ _MODULES = (
     "oneapi.providers.tencent",
     "oneapi.providers.deepl",
     "oneapi.providers.coze",
+    "oneapi.providers.replicate",
     "oneapi.providers.anthropic.adapter",
     "oneapi.providers.gemini.adapter",
 )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import time
 
 import orjson
 import requests
@@ -36,6 +37,7 @@ from .usage import Usage
 log = logging.getLogger(__name__)
 
 TTS_INPUT_LIMIT = 4096
+POLL_LIMIT_SECONDS = 300
 AUDIO_RESPONSE_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 # gpt-image family token buckets, USD per 1M tokens: text in, cached text, image in, cached image, out
 GPT_IMAGE_TOKEN_USD = {
@@ -383,6 +385,13 @@ class MediaRelay(Relay):
                 data = orjson.loads(content) if content else None
             except orjson.JSONDecodeError:
                 data = None
+        status = resp.status_code
+        if isinstance(data, dict) and getattr(adapter, "poll_url", None) is not None:
+            polled = self._poll(data)
+            if not isinstance(polled, dict):
+                return polled
+            if polled is not data:
+                data, content = polled, orjson.dumps(polled)
         if isinstance(data, dict):
             err = data.get("error")
             if isinstance(err, dict) and err.get("message") and not data.get("data") and not data.get("results"):
@@ -393,12 +402,44 @@ class MediaRelay(Relay):
                     data = converted
                     content = orjson.dumps(converted)
                     content_type = "application/json"
+                    status = 200  # an OpenAI-shaped answer (the vendor may say 201 / 202)
         quota, usage = self.front.final_quota(ctx, self.charge.price, self.charge.group_ratio, data)
         if quota is not None:
             ctx.extra["fixed_quota"] = int(quota)
-        response = Response(content, status=resp.status_code, content_type=content_type)
+        response = Response(content, status=status, content_type=content_type)
         response.call_on_close(lambda: self._settle(usage))
         return response
+
+    def _poll(self, data: dict):
+        """Async upstream jobs (Replicate predictions): poll until finished, bounded by
+        ``RELAY_TIMEOUT`` (or ``POLL_LIMIT_SECONDS``)."""
+        ctx, adapter = self.ctx, self.adapter
+        deadline = time.monotonic() + (ctx.relay_timeout or POLL_LIMIT_SECONDS)
+        headers = {k: v for k, v in adapter.request_headers(ctx).items() if k.lower() != "prefer"}
+        while True:
+            url = adapter.poll_url(ctx, data)
+            if not url:
+                return data
+            if time.monotonic() >= deadline:
+                return UpstreamErrorInfo(504, f"upstream job {data.get('id')} did not finish in time",
+                                         code="poll_timeout"), False
+            time.sleep(getattr(adapter, "poll_interval", 3.0))
+            try:
+                resp = transport.send("GET", url, headers=headers, stream=False, relay_timeout=ctx.relay_timeout,
+                                      proxy=self.settings.relay_proxy)
+            except requests.RequestException as err:
+                return UpstreamErrorInfo(502, f"polling upstream job failed: {_short(err)}",
+                                         code="do_request_failed"), True
+            if resp.status_code >= 300:
+                return adapter.convert_error(ctx, resp.status_code, resp.content), False
+            try:
+                data = orjson.loads(resp.content)
+            except orjson.JSONDecodeError:
+                return UpstreamErrorInfo(502, "polling upstream job returned invalid JSON",
+                                         code="unmarshal_response_body_failed"), False
+            if not isinstance(data, dict):
+                return UpstreamErrorInfo(502, "polling upstream job returned invalid JSON",
+                                         code="unmarshal_response_body_failed"), False
 
     def _binary_response(self, resp: requests.Response, content_type: str) -> Response:
         """TTS: the audio is streamed to the client as the upstream produces it."""
