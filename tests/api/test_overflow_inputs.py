@@ -1,4 +1,5 @@
-"""Out-of-range numbers anywhere in my endpoints answer a clear error, never a 500."""
+"""Hostile input on the channel/token/redemption/log/billing endpoints: out-of-range numbers
+and malformed JSON answer a clear error envelope, never a 500 and never a write."""
 from __future__ import annotations
 
 HUGE = 10**30
@@ -40,3 +41,20 @@ def test_huge_numbers_in_paths_and_queries(root_client):
         assert data["success"] is True and data["data"] == [], path
     data = root_client.delete(f"/api/log/?target_timestamp={HUGE}").get_json()
     assert data["success"] is False
+
+
+def test_malformed_or_non_object_json_everywhere(root_client, make_token, make_user):
+    tok = make_token(make_user(quota=10))
+    routes = [("post", "/api/channel/"), ("put", "/api/channel/"), ("post", "/api/token/"),
+              ("put", "/api/token/"), ("post", "/api/redemption/"), ("put", "/api/redemption/"),
+              ("post", "/api/user/topup"), ("post", "/api/topup")]
+    for method, path in routes:
+        for raw in ("{broken", "[1,2]", "\"text\"", ""):
+            resp = getattr(root_client, method)(path, data=raw, content_type="application/json")
+            body = resp.get_json()
+            assert resp.status_code == 200 and body["success"] is False, (path, raw, body)
+            assert "expected a JSON object" in body["message"], (path, raw, body)
+    resp = root_client.post("/api/token/consume", data="{broken", content_type="application/json",
+                            headers={"Authorization": f"Bearer sk-{tok.key}"})
+    assert resp.get_json()["success"] is False
+    assert "expected a JSON object" in resp.get_json()["message"]
