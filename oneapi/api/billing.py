@@ -134,9 +134,7 @@ def user_by_token():
     models = token_models(token)
     token_data = {k: v for k, v in token_out(token).items() if k != "key"}
     token_data["available_models"] = models
-    return ok({
-        "user": _user_brief(user),
-        "token": token_data,
+    flat = {
         "user_id": user.id, "username": user.username,
         "token_id": token.id, "token_name": token.name, "token_status": token.status,
         "token_used_quota": token.used_quota, "token_remain_quota": token.remain_quota,
@@ -144,7 +142,9 @@ def user_by_token():
         "token_created_time": token.created_time, "token_updated_at": token.updated_at,
         "token_accessed_time": token.accessed_time, "token_expired_time": token.expired_time,
         "token_available_models": models,
-    })
+    }
+    # the flattened fields appear both inside ``data`` and at the top level of the body
+    return ok({"user": _user_brief(user), "token": token_data, **flat}, **flat)
 
 
 @bp.get("/api/available_models")

@@ -150,6 +150,7 @@ def test_get_by_token_and_available_models(app, client, make_user, make_token, m
     assert data["token"]["name"] == "k" and "key" not in data["token"]
     assert data["token_available_models"] == ["gpt-4o", "claude-x", "unknown"]
     assert data["token_id"] == tok.id and data["username"] == user.username
+    assert body["token_name"] == "k" and body["user_id"] == user.id
     body = client.get("/api/available_models", headers=bearer(tok)).get_json()
     assert body["data"] == {"available": ["gpt-4o"], "enabled": True}
     free = make_token(user, name="free")
