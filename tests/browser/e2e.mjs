@@ -72,7 +72,8 @@ async function login(username, password) {
 
 async function logout() {
   await page.getByRole('button', { name: 'Log out' }).click();
-  await page.waitForURL(/\/login$/);
+  await page.waitForURL(/\/login(\?.*)?$/);
+  await page.getByRole('link', { name: 'Log in' }).waitFor(); // header shows the anonymous state
 }
 
 async function clipboard() {

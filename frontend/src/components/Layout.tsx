@@ -59,9 +59,10 @@ export function Layout({ children }: { children: ReactNode }) {
               <button
                 type="button"
                 className="btn btn-small"
-                onClick={async () => {
-                  await logout();
+                onClick={() => {
+                  // leave the guarded page first so its guard does not redirect with ?next=
                   nav('/login');
+                  void logout();
                 }}
               >
                 {t('nav.logout')}
