@@ -58,6 +58,29 @@ def rerank():
     return _media(RerankFront, RelayMode.RERANK)
 
 
+def _v2_rerank():
+    """``/v2`` is outside the ``/v1`` error dialect: render errors the OpenAI way here."""
+    from flask import jsonify
+
+    from ..errors import OneAPIError
+    from ..extensions import db
+    from ..web import request_id
+
+    try:
+        return rerank()
+    except OneAPIError as err:
+        db.session.rollback()
+        resp = jsonify(err.openai_body(request_id()))
+        resp.status_code = err.status
+        return resp
+
+
+@bp.record_once
+def _register_v2_rerank(state) -> None:
+    """Cohere-style clients call ``POST /v2/rerank`` (reference relay §1: same pipeline)."""
+    state.app.add_url_rule("/v2/rerank", "relay_media_v2_rerank", _v2_rerank, methods=["POST"])
+
+
 @bp.get("/models")
 def list_models():
     from .models_list import list_models_response

@@ -233,3 +233,13 @@ def test_rerank_token_priced_uses_upstream_usage(app, client, media_setup, set_o
     assert (log.prompt_tokens, log.quota) == (42, 84)
     resp = _post(client, "/v1/rerank", headers=headers, json={"model": "jina-reranker-v2", "query": "q"})
     assert resp.status_code == 400 and "documents" in resp.get_json()["error"]["message"]
+
+
+def test_v2_rerank_path_is_the_same_endpoint(app, client, media_setup, media_upstream, make_channel):
+    *_, headers = media_setup
+    _rerank_channel(make_channel, media_upstream)
+    resp = _post(client, "/v2/rerank", headers=headers, json={"model": "rerank-v3.5", "query": "q", "documents": ["a"]})
+    assert resp.status_code == 200, resp.get_json()
+    assert _log(app, resp.headers["X-Oneapi-Request-Id"]).quota == 1000
+    resp = _post(client, "/v2/rerank", headers=headers, json={"model": "rerank-v3.5"})
+    assert resp.status_code == 400 and "query" in resp.get_json()["error"]["message"]
