@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..auth.decorators import admin_required
+from ..errors import BadRequest
 from ..schemas.channels import ChannelCreate, ChannelUpdate, channel_out
 from ..services import channels as service
-from .common import load, ok, page_params, sort_params, transactional
+from .common import int_arg, json_body, load, ok, page_params, sort_params, transactional
 
 bp = Blueprint("api_channels", __name__, url_prefix="/api/channel")
 
@@ -56,6 +57,36 @@ def update_channel():
     data = load(ChannelUpdate(), partial=False)
     channel = service.update_channel(data.pop("id"), data, status_only=status_only)
     return ok(channel_out(channel))
+
+
+@bp.get("/metadata")
+@admin_required
+def channel_metadata():
+    type_id = int_arg("type")
+    if type_id is None:
+        raise BadRequest("query parameter type is required")
+    return ok(service.channel_metadata(type_id))
+
+
+@bp.post("/<int(max=2147483647):channel_id>/duplicate")
+@admin_required
+@transactional
+def duplicate_channel(channel_id: int):
+    clone = service.duplicate_channel(channel_id)
+    return ok({"id": clone.id, "name": clone.name})
+
+
+@bp.get("/pricing/<int(max=2147483647):channel_id>")
+@admin_required
+def get_channel_pricing(channel_id: int):
+    return ok(service.channel_pricing(channel_id))
+
+
+@bp.put("/pricing/<int(max=2147483647):channel_id>")
+@admin_required
+@transactional
+def update_channel_pricing(channel_id: int):
+    return ok(service.update_channel_pricing(channel_id, json_body()))
 
 
 @bp.delete("/disabled")

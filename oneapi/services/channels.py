@@ -251,3 +251,115 @@ def group_models(group: str) -> list[str]:
     stmt = (select(Ability.model).where(Ability.group == group, Ability.enabled.is_(True))
             .distinct())
     return sorted(db.session.execute(stmt).scalars())
+
+
+# ------------------------------------------------------------------ fork extras
+
+ENDPOINTS = {
+    "chat": ("Chat Completions", "/v1/chat/completions"),
+    "completions": ("Completions", "/v1/completions"),
+    "embeddings": ("Embeddings", "/v1/embeddings"),
+    "moderations": ("Moderations", "/v1/moderations"),
+    "images_generations": ("Image generations", "/v1/images/generations"),
+    "images_edits": ("Image edits", "/v1/images/edits"),
+    "audio_speech": ("Text to speech", "/v1/audio/speech"),
+    "audio_transcription": ("Audio transcription", "/v1/audio/transcriptions"),
+    "audio_translation": ("Audio translation", "/v1/audio/translations"),
+    "rerank": ("Rerank", "/v1/rerank"),
+    "response_api": ("Response API", "/v1/responses"),
+    "claude_messages": ("Claude Messages", "/v1/messages"),
+    "realtime": ("Realtime", "/v1/realtime"),
+    "videos": ("Videos", "/v1/videos"),
+}
+
+
+def channel_metadata(type_id: int) -> dict:
+    """What the channel editor needs for one type (GET /api/channel/metadata?type=N)."""
+    if not channel_types.is_known(type_id):
+        raise BadRequest(f"unknown channel type: {type_id}")
+    info = channel_types.get_channel_type(type_id)
+    return {
+        "default_base_url": info.default_base_url,
+        "base_url_editable": True,
+        "base_url_required": info.base_url_required,
+        "default_endpoints": list(info.default_endpoints),
+        "all_endpoints": [{"id": key, "name": name, "description": f"{name} ({path})", "path": path}
+                          for key, (name, path) in ENDPOINTS.items()],
+    }
+
+
+def duplicate_channel(channel_id: int) -> Channel:
+    """Server-side clone (the key is copied, usage and health are reset), name + " Copy"."""
+    source = get_channel(channel_id)
+    skip = {"id", "created_at", "updated_at", "used_quota", "balance", "balance_updated_time",
+            "test_time", "response_time", "created_time", "name"}
+    values = {c.key: getattr(source, c.key) for c in Channel.__mapper__.column_attrs
+              if c.key not in skip}
+    name = f"{source.name} Copy"[:191]
+    clone = Channel(name=name, created_time=now_s(), used_quota=0, balance=0, **values)
+    db.session.add(clone)
+    db.session.flush()
+    rebuild_abilities(clone)
+    return clone
+
+
+def _json_obj(raw: str | None) -> dict:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def channel_pricing(channel_id: int) -> dict:
+    channel = get_channel(channel_id)
+    return {
+        "model_ratio": _json_obj(channel.model_ratio),
+        "completion_ratio": _json_obj(channel.completion_ratio),
+        "model_configs": _json_obj(channel.model_configs),
+        "tooling": _json_obj(channel.config).get("tooling"),
+    }
+
+
+def _number_map(name: str, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise BadRequest(f"{name} must be a JSON object of model name to number")
+    for model, number in value.items():
+        if not model or isinstance(number, bool) or not isinstance(number, (int, float)) \
+                or number < 0:
+            raise BadRequest(f"{name}: {model!r} must map to a number >= 0")
+    return value
+
+
+def update_channel_pricing(channel_id: int, data: dict[str, Any]) -> dict:
+    """Replace the channel's overrides: ``model_configs`` (preferred) or the legacy
+    ``model_ratio`` + ``completion_ratio`` maps, and ``tooling`` (stored in config)."""
+    from .pricing import validate_model_configs
+
+    channel = get_channel(channel_id)
+    if "model_configs" in data:
+        configs = data["model_configs"] or {}
+        if not isinstance(configs, dict):
+            raise BadRequest("model_configs must be a JSON object")
+        try:
+            validate_model_configs(configs)
+        except ValueError as err:
+            raise BadRequest(f"invalid model_configs: {err}") from None
+        channel.model_configs = json.dumps(configs) if configs else None
+    for name in ("model_ratio", "completion_ratio"):
+        if name in data:
+            value = _number_map(name, data[name] or {})
+            setattr(channel, name, json.dumps(value) if value else None)
+    if "tooling" in data:
+        tooling = data["tooling"]
+        if tooling is not None and not isinstance(tooling, dict):
+            raise BadRequest("tooling must be a JSON object")
+        config = _json_obj(channel.config)
+        if tooling:
+            config["tooling"] = tooling
+        else:
+            config.pop("tooling", None)
+        channel.config = json.dumps(config) if config else ""
+    db.session.flush()
+    cache_bus.touch(db.session, "channels")
+    return channel_pricing(channel_id)

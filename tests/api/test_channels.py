@@ -197,3 +197,45 @@ def test_cache_bus_bumped_on_channel_writes(app, root_client):
     assert after_create != before
     root_client.put("/api/channel/", json={"id": cid, "priority": 9})
     assert cache_bus.generation("channels") != after_create
+
+
+def test_duplicate_copies_key_and_abilities(app, root_client, make_channel):
+    ch = make_channel(name="orig", models="m1,m2", key="secret-k", priority=4)
+    body = root_client.post(f"/api/channel/{ch.id}/duplicate").get_json()
+    assert body["success"] and body["data"]["name"] == "orig Copy"
+    clone_id = body["data"]["id"]
+    assert stored_key(app, clone_id) == "secret-k"
+    assert [a[1:] for a in abilities(app, clone_id)] == [("m1", clone_id, True, 4),
+                                                         ("m2", clone_id, True, 4)]
+    assert root_client.post("/api/channel/9999/duplicate").get_json()["success"] is False
+
+
+def test_metadata(root_client, user_client):
+    body = root_client.get("/api/channel/metadata?type=1").get_json()
+    assert body["data"]["default_base_url"] == "https://api.openai.com"
+    assert "chat" in body["data"]["default_endpoints"]
+    assert any(e["path"] == "/v1/chat/completions" for e in body["data"]["all_endpoints"])
+    assert root_client.get("/api/channel/metadata?type=777").get_json()["success"] is False
+    assert root_client.get("/api/channel/metadata").get_json()["success"] is False
+    assert user_client[0].get("/api/channel/metadata?type=1").status_code == 403
+
+
+def test_channel_pricing_overrides(app, root_client, make_channel):
+    ch = make_channel(models="m1", config='{"region": "x"}')
+    body = root_client.get(f"/api/channel/pricing/{ch.id}").get_json()
+    assert body["data"] == {"model_ratio": {}, "completion_ratio": {}, "model_configs": {},
+                            "tooling": None}
+    payload = {"model_configs": {"m1": {"ratio": 1.5, "completion_ratio": 2}},
+               "model_ratio": {"m1": 1.5}, "tooling": {"whitelist": ["web_search"]}}
+    body = root_client.put(f"/api/channel/pricing/{ch.id}", json=payload).get_json()
+    assert body["success"], body
+    assert body["data"]["model_configs"] == payload["model_configs"]
+    assert body["data"]["tooling"] == {"whitelist": ["web_search"]}
+    got = root_client.get(f"/api/channel/{ch.id}").get_json()["data"]
+    assert '"region": "x"' in got["config"] and got["key"] == ""
+    for bad in ({"model_configs": "nope"}, {"model_configs": {"m1": {"ratio": -1}}},
+                {"model_ratio": {"m1": "x"}}, {"tooling": [1]}):
+        resp = root_client.put(f"/api/channel/pricing/{ch.id}", json=bad).get_json()
+        assert resp["success"] is False, bad
+    assert root_client.get(f"/api/channel/pricing/{ch.id}").get_json()["data"]["model_ratio"] == {"m1": 1.5}
+    assert root_client.get("/api/channel/pricing/9999").get_json()["success"] is False
