@@ -6,6 +6,11 @@ fork strips no dots, so map ``gpt-3.5-turbo`` → ``gpt-35-turbo`` with model ma
 deployment is named that way). ``api_version`` comes from the channel config (default
 ``2024-03-01-preview``); o1/o3/o4 models force ``2025-04-01-preview``. Bodies are OpenAI's, so
 text modes reuse the OpenAI-compatible conversion and media modes the media body.
+
+Two model families leave the deployments API (reference §3): ``gpt-5*`` chat / Claude
+Messages / Response API requests go to the v1 Response API
+(``{base}/openai/v1/responses?api-version=v1``), and ``claude*`` models (Azure AI Foundry) to
+``{base}/anthropic/v1/messages`` in Anthropic's format.
 """
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ from ..channel_types import ChannelType
 from ..relay.context import RelayContext
 from ..relay.modes import OPENAI_PATHS, RelayMode, endpoint_name
 from . import register
-from .base import PreparedRequest
+from .anthropic.adapter import AnthropicAdapter
+from .responses_api.adapter import ResponsesAPIAdapter
+from .base import Adapter, PreparedRequest
 from .openai_compat import TEXT_MODES, OpenAICompatible
 from .openai_media import MEDIA_MODES, MULTIPART_KEY, media_body
 
@@ -30,6 +37,47 @@ def api_version(ctx: RelayContext) -> str:
         return REASONING_API_VERSION
     cfg = ctx.config if isinstance(ctx.config, dict) else {}
     return str(cfg.get("api_version") or DEFAULT_API_VERSION)
+
+
+_HUB_MODES = (RelayMode.CHAT, RelayMode.CLAUDE_MESSAGES, RelayMode.RESPONSE_API)
+
+
+class AzureResponses(ResponsesAPIAdapter):
+    """gpt-5* on Azure: the upstream Response API adapter with Azure's URL and header."""
+
+    slug = "azure"
+
+    def request_url(self, ctx: RelayContext) -> str:
+        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
+        if isinstance(override, dict) and override.get("response_api"):
+            return str(override["response_api"])
+        return f"{ctx.base_url.rstrip('/')}/openai/v1/responses?api-version=v1"
+
+    def request_headers(self, ctx: RelayContext) -> dict[str, str]:
+        return {"api-key": ctx.api_key}
+
+    def for_request(self, ctx: RelayContext) -> Adapter:
+        return self
+
+
+class AzureAnthropic(AnthropicAdapter):
+    """claude* on Azure AI Foundry: Anthropic's format at ``{base}/anthropic/v1/messages``."""
+
+    channel_types = ()
+    slug = "azure"
+
+    def request_url(self, ctx: RelayContext) -> str:
+        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
+        if isinstance(override, dict) and override.get("claude_messages"):
+            return str(override["claude_messages"])
+        return f"{ctx.base_url.rstrip('/')}/anthropic/v1/messages"
+
+    def for_request(self, ctx: RelayContext) -> Adapter:
+        return self
+
+
+_AZURE_RESPONSES = AzureResponses()
+_AZURE_ANTHROPIC = AzureAnthropic()
 
 
 @register
@@ -50,6 +98,18 @@ class Azure(OpenAICompatible):
 
     def request_headers(self, ctx: RelayContext) -> dict[str, str]:
         return {"api-key": ctx.api_key}
+
+    def for_request(self, ctx: RelayContext) -> Adapter:
+        model = ctx.actual_model.lower()
+        if ctx.mode in _HUB_MODES and model.startswith("claude"):
+            return _AZURE_ANTHROPIC
+        if ctx.mode in _HUB_MODES and model.startswith("gpt-5"):
+            return _AZURE_RESPONSES
+        if ctx.mode in self.modes:
+            return self
+        from .chat_mode import ChatModeAdapter
+
+        return ChatModeAdapter(self)
 
     def passthrough_request(self, ctx: RelayContext, body: dict) -> bool:
         if ctx.mode in MEDIA_MODES:

@@ -80,3 +80,44 @@ def test_azure_images_and_embeddings_paths(make_channel, vendor, gateway):
     resp, data = gateway.post("/v1/embeddings", {"model": "text-embedding-3-small", "input": "hello"})
     assert resp.status_code == 200, data
     assert vendor.requests[-1].path == "/openai/deployments/text-embedding-3-small/embeddings"
+
+
+RESPONSE_API_BODY = {
+    "id": "resp_az", "object": "response", "created_at": 1, "status": "completed", "model": "gpt-5",
+    "output": [{"type": "message", "id": "m1", "role": "assistant", "status": "completed",
+                "content": [{"type": "output_text", "text": "from responses", "annotations": []}]}],
+    "usage": {"input_tokens": 8, "output_tokens": 3, "total_tokens": 11}}
+CLAUDE_BODY = {"id": "msg_az", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+               "stop_reason": "end_turn", "content": [{"type": "text", "text": "from claude"}],
+               "usage": {"input_tokens": 6, "output_tokens": 2}}
+
+
+def test_azure_gpt5_goes_to_v1_responses(make_channel, vendor, gateway):
+    make_channel(type=3, base_url=vendor.url, key="azk", models="gpt-5")
+    vendor.handler = lambda req: json_reply(RESPONSE_API_BODY)
+    resp, data = gateway.chat({"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 200, data
+    seen = vendor.requests[-1]
+    assert (seen.path, seen.query) == ("/openai/v1/responses", {"api-version": "v1"})
+    assert seen.headers["api-key"] == "azk" and "Authorization" not in seen.headers
+    assert seen.json()["input"][0]["role"] == "user"
+    body = orjson.loads(data)
+    assert body["choices"][0]["message"]["content"] == "from responses"
+    assert (gateway.log(resp).prompt_tokens, gateway.log(resp).completion_tokens) == (8, 3)
+
+
+def test_azure_claude_goes_to_anthropic_messages(make_channel, vendor, gateway):
+    make_channel(type=3, base_url=vendor.url, key="azk", models="claude-sonnet-4-5")
+    vendor.handler = lambda req: json_reply(CLAUDE_BODY)
+    resp, data = gateway.chat({"model": "claude-sonnet-4-5", "max_tokens": 100,
+                               "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 200, data
+    seen = vendor.requests[-1]
+    assert seen.path == "/anthropic/v1/messages" and seen.headers["x-api-key"] == "azk"
+    assert seen.json()["messages"][0]["role"] == "user"
+    assert orjson.loads(data)["choices"][0]["message"]["content"] == "from claude"
+    resp, data = gateway.post("/v1/messages", {"model": "claude-sonnet-4-5", "max_tokens": 50,
+                                               "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 200, data
+    assert orjson.loads(data)["content"][0]["text"] == "from claude"
+    assert vendor.requests[-1].path == "/anthropic/v1/messages"
