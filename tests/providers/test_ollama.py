@@ -99,3 +99,19 @@ def test_ollama_remote_image_url_is_a_clear_400(make_channel, vendor, gateway):
     assert resp.status_code == 400
     assert "data: URL" in orjson.loads(data)["error"]["message"]
     assert vendor.requests == []
+
+
+def test_claude_messages_front_on_ollama_channel(make_channel, vendor, gateway):
+    """/v1/messages reaches a native adapter through the hub (any front × any channel)."""
+    make_channel(type=30, base_url=vendor.url, key="", models="llama3")
+    lines = [{"model": "llama3", "message": {"role": "assistant", "content": "Hi"}, "done": False},
+             {"model": "llama3", "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
+              "prompt_eval_count": 4, "eval_count": 1}]
+    vendor.handler = lambda req: Reply(chunks=[_line(x) for x in lines], content_type="application/x-ndjson")
+    resp, data = gateway.post("/v1/messages", {"model": "llama3", "max_tokens": 20, "stream": True,
+                                               "messages": [{"role": "user", "content": "hello"}]})
+    assert resp.status_code == 200, data
+    assert vendor.requests[-1].path == "/api/chat"
+    assert b"event: message_start" in data and b'"text":"Hi"' in data and b"event: message_stop" in data
+    log = gateway.log(resp)
+    assert (log.prompt_tokens, log.completion_tokens) == (4, 1)
