@@ -60,10 +60,12 @@ class LogType(IntEnum):
 
 
 class TransactionStatus(IntEnum):
+    """token_transactions.status as the fork stores it (reference core §1.3)."""
+
     PENDING = 1
     CONFIRMED = 2
-    CANCELED = 3
-    EXPIRED = 4
+    AUTO_CONFIRMED = 3
+    CANCELED = 4
 
 
 class TimestampMixin:

@@ -16,12 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import BadRequest, Conflict, NotFound, QuotaExceeded
 from ..extensions import db
-from ..models import Log, LogType, Token, TokenStatus, TokenTransaction, User, now_s
+from ..models import (Log, LogType, Token, TokenStatus, TokenTransaction, TransactionStatus, User,
+                      now_s)
 from . import cache_bus
 from .logs import record_log
 
-# Status codes as one-api's fork stores them (token_transactions.status).
-PENDING, CONFIRMED, AUTO_CONFIRMED, CANCELED = 1, 2, 3, 4
+PENDING, CONFIRMED = int(TransactionStatus.PENDING), int(TransactionStatus.CONFIRMED)
+AUTO_CONFIRMED, CANCELED = int(TransactionStatus.AUTO_CONFIRMED), int(TransactionStatus.CANCELED)
 STATUS_NAMES = {PENDING: "pending", CONFIRMED: "confirmed", AUTO_CONFIRMED: "auto_confirmed",
                 CANCELED: "canceled"}
 PHASES = ("pre", "post", "cancel", "single")
