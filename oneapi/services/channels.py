@@ -75,6 +75,11 @@ def _validate(fields: dict[str, Any]) -> None:
         raise BadRequest(f"unknown channel type: {fields['type']}")
     if "name" in fields and not (fields["name"] or "").strip():
         raise BadRequest("channel name is required")
+    if fields.get("group") is not None and len(",".join(split_csv(fields["group"]))) > 32:
+        raise BadRequest("group is too long: the comma-separated groups may total 32 characters")
+    for model in split_csv(fields.get("models")):
+        if len(model) > 255:
+            raise BadRequest(f"model name is too long (max 255 characters): {model[:40]}...")
     for name in JSON_OBJECT_FIELDS:
         raw = fields.get(name)
         if raw in (None, ""):

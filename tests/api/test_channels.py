@@ -239,3 +239,12 @@ def test_channel_pricing_overrides(app, root_client, make_channel):
         assert resp["success"] is False, bad
     assert root_client.get(f"/api/channel/pricing/{ch.id}").get_json()["data"]["model_ratio"] == {"m1": 1.5}
     assert root_client.get("/api/channel/pricing/9999").get_json()["success"] is False
+
+
+def test_column_limits_are_clear_errors(app, root_client):
+    body = create(root_client, group="default,vip,svip,enterprise,extra1")
+    assert body["success"] is False and "group" in body["message"]
+    body = create(root_client, models="m" * 300)
+    assert body["success"] is False and "model name" in body["message"]
+    with app.app_context():
+        assert db.session.query(Channel).count() == 0
