@@ -188,10 +188,12 @@ class ImageFront(MediaFront):
 
     def fixed_quota(self, ctx, price, group_ratio):
         body = ctx.extra["body"]
+        size = self._field(body, "size") or None
+        if size == "auto":  # gpt-image-*: the upstream picks; estimate at the default size
+            size = None
         try:
             return pricing.image_quota(ctx.actual_model, group_ratio, ctx.extra.get("image_n", 1),
-                                       self._field(body, "size") or None, self._field(body, "quality") or None,
-                                       price=price)
+                                       size, self._field(body, "quality") or None, price=price)
         except ValueError as err:
             raise _invalid(str(err), "size", "invalid_image_request") from None
 

@@ -73,7 +73,8 @@ def test_dalle2_n_images_and_default_model(app, client, media_setup, media_upstr
 
 def test_gpt_image_1_billed_from_upstream_token_usage(app, client, media_setup):
     _user, _token, _channel, headers = media_setup
-    resp = _post(client, "/v1/images/generations", headers=headers, json={"model": "gpt-image-1", "prompt": "x"})
+    resp = _post(client, "/v1/images/generations", headers=headers,
+                 json={"model": "gpt-image-1", "prompt": "x", "size": "auto", "quality": "high"})
     assert resp.status_code == 200, resp.get_json()
     log = _log(app, resp.headers["X-Oneapi-Request-Id"])
     # text 40 × $5 + image 10 × $10 + out 1000 × $40 per 1M = $0.0403
