@@ -266,6 +266,7 @@ async function run() {
       const input = page.getByLabel('System name');
       await input.waitFor();
       await input.fill(NEW_SYSTEM_NAME);
+      await page.getByLabel('About', { exact: true }).fill('# About e2e\n\nServed **markdown**<script>window.__xss = 1</script>');
       await page.getByRole('button', { name: 'Save' }).click();
       await successToast(/Saved/);
       await page.locator('.brand', { hasText: NEW_SYSTEM_NAME }).waitFor();
@@ -273,6 +274,10 @@ async function run() {
       expect(st.data.system_name === NEW_SYSTEM_NAME, `/api/status system_name is ${st.data.system_name}`);
       await page.reload();
       await page.locator('.brand', { hasText: NEW_SYSTEM_NAME }).waitFor();
+      await page.goto(`${backend.url}/about`);
+      await page.getByRole('heading', { name: 'About e2e' }).waitFor();
+      await page.locator('.markdown strong', { hasText: 'markdown' }).waitFor();
+      expect(!(await page.evaluate(() => window.__xss)), 'About content must be sanitized');
     });
 
     await step('invalid-ratio-json-blocked', async () => {
