@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..auth.decorators import admin_required, current_caller, user_required
+from ..errors import BadRequest
 from ..schemas.logs import LogDeleteQuery, LogQuery
 from ..services import logs as service
 from .common import load, ok, page_params, sort_params, transactional
@@ -23,10 +24,18 @@ def _filter(user_id: int | None) -> service.LogFilter:
     return service.LogFilter(user_id=user_id, **data)
 
 
+MAX_SORTED_RANGE = 30 * 86400
+
+
 def _listing(user_id: int | None):
     page = page_params()
     sort, desc = sort_params(service.SORTABLE)
-    rows, total = service.list_logs(_filter(user_id), page.offset, page.size, sort, desc)
+    f = _filter(user_id)
+    explicit_sort = request.args.get("sort") or request.args.get("sort_by")
+    if explicit_sort and f.start_timestamp and f.end_timestamp \
+            and f.end_timestamp - f.start_timestamp > MAX_SORTED_RANGE:
+        raise BadRequest("time range must be at most 30 days when sorting logs")
+    rows, total = service.list_logs(f, page.offset, page.size, sort, desc)
     return ok([service.log_out(r) for r in rows], total=total)
 
 

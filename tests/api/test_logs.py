@@ -122,3 +122,10 @@ def test_authorization_matrix(app, client, seed):
         assert getattr(ca, method)(path).status_code == 403
     for path in ("/api/log/self", "/api/log/self/search", "/api/log/self/stat"):
         assert client.get(path).status_code == 401
+
+
+def test_sorted_listing_limits_time_range(root_client, seed):
+    body = root_client.get("/api/log/?sort=quota&start_timestamp=1&end_timestamp=99999999").get_json()
+    assert body["success"] is False and "30 days" in body["message"]
+    body = root_client.get("/api/log/?start_timestamp=1&end_timestamp=99999999").get_json()
+    assert body["success"] and body["total"] == 4
