@@ -8,7 +8,7 @@ speedscope files to bench/results/profile-<ts>-<kind>.speedscope.json (open at
 speedscope.app or any speedscope viewer) plus a text summary of the hottest
 functions (self and inclusive % of samples) to the matching .txt file.
 
-Environment: BENCH_PROFILE_SECONDS (default 20), BENCH_WORKERS (default 1),
+Environment: BENCH_SNAPSHOT=1 (profile the committed HEAD), BENCH_PROFILE_SECONDS (default 20), BENCH_WORKERS (default 1),
 BENCH_PROFILE_KINDS (default "nonstream,stream"), BENCH_PROFILE_ENV
 (extra gateway env, e.g. "BATCH_UPDATE_ENABLED=true").
 """
@@ -46,7 +46,7 @@ def hot_spots(path: str, top: int = 25) -> str:
     def label(i):
         fr = frames[i]
         fn = fr.get("file") or ""
-        for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+        for marker in ("site-packages/", "/work/main/", "/src/", "lib/python3.11/"):
             if marker in fn:
                 fn = fn.split(marker, 1)[1]
         return "%s (%s)" % (fr.get("name"), fn)
@@ -92,6 +92,8 @@ def main() -> int:
                  if "=" in kv)
     written = []
     try:
+        if os.environ.get("BENCH_SNAPSHOT") == "1":
+            print("gateway code: snapshot of HEAD in", tg.use_snapshot(tmp))
         mock = tg.start_mock(tmp, procs.free_port(), 100)
         mock_port = int(mock.base.rsplit(":", 1)[1])
         gw = tg.start_gateway("gateway", tmp, procs.free_port(), mock_port, WORKERS, extra)

@@ -14,6 +14,8 @@ Environment knobs:
   BENCH_CHUNKS=N     SSE chunks per stream (default 100)
   BENCH_TARGETS=a,b  subset of direct,nginx,gateway,gateway-batch,litellm
   BENCH_GATEWAY_CMD  override the gunicorn command ({port}, {workers} substituted)
+  BENCH_SNAPSHOT=1   run the gateway from `git archive HEAD` (the committed code) instead of
+                     the live working tree
   BENCH_NICE=N       run the bench and everything it starts at niceness N (e.g. -10 on a
                      machine shared with other jobs; needs root for negative values)
 """
@@ -123,6 +125,8 @@ def main() -> int:
     skipped, active, rss, soak_res, log_rows = {}, [], {}, {}, {}
     data = {t: {"rounds": {}} for t in WANT}
     try:
+        if os.environ.get("BENCH_SNAPSHOT") == "1":
+            log("gateway code: snapshot of HEAD %s in %s" % (_git_commit(), tg.use_snapshot(tmp)))
         mock = tg.start_mock(tmp, procs.free_port(), CHUNKS)
         mock_port = int(mock.base.rsplit(":", 1)[1])
         log("mock upstream on %s (pid %d), logs in %s" % (mock.base, mock.proc.pid, tmp))
@@ -221,6 +225,8 @@ def main() -> int:
                     "loadavg_before": [round(x, 2) for x in load_before],
                     "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
         "git_commit": _git_commit(),
+        "gateway_source": "HEAD snapshot" if tg.GATEWAY_SRC != tg.REPO else (
+            "working tree" + (" (uncommitted changes)" if _git_dirty() else "")),
         "config": {"quick": QUICK, "soak": SOAK, "rounds": ROUNDS, "workers": WORKERS,
                    "nice": os.getpriority(os.PRIO_PROCESS, 0),
                    "chunks": CHUNKS, "durations_s": DUR},
@@ -261,6 +267,15 @@ def _git_commit() -> str:
                               capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
+
+
+def _git_dirty() -> bool:
+    try:
+        return bool(subprocess.run(["git", "-C", tg.REPO, "status", "--porcelain", "--",
+                                    "oneapi", "wsgi.py", "migrations"],
+                                   capture_output=True, text=True, timeout=30).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ REPO = os.path.dirname(BENCH_DIR)
 VENV_BIN = os.path.join(REPO, ".venv", "bin")
 LITELLM_BIN = os.path.join(BENCH_DIR, ".litellm-venv", "bin", "litellm")
 CHAT_PATH = "/v1/chat/completions"
+# Where the gateway code is run from: the working tree, or a snapshot of HEAD.
+GATEWAY_SRC = REPO
 MODEL = "gpt-3.5-turbo"
 
 
@@ -112,7 +114,10 @@ def start_litellm(tmp: str, port: int, mock_port: int, workers: int = 2):
            "LITELLM_LOG": "ERROR", "DISABLE_SCHEMA_UPDATE": "true",
            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     p = start("litellm", [LITELLM_BIN, "--config", conf, "--host", "127.0.0.1", "--port",
-                          str(port), "--num_workers", str(workers)], tmp, env=env)
+                          str(port), "--num_workers", str(workers),
+                          # uvicorn kills workers that miss a 5 s health ping; on a loaded
+                          # machine their import takes longer and they restart forever.
+                          "--timeout_worker_healthcheck", "120"], tmp, env=env)
 
     def wait():
         try:
@@ -144,6 +149,18 @@ def _api(opener, method: str, url: str, body: dict | None = None) -> dict:
     return out
 
 
+def use_snapshot(tmp: str) -> str:
+    """Extract the committed HEAD (not the live working tree) and run the gateway from it."""
+    global GATEWAY_SRC
+    dest = os.path.join(tmp, "src")
+    os.makedirs(dest, exist_ok=True)
+    archive = subprocess.run(["git", "-C", REPO, "archive", "--format=tar", "HEAD"],
+                             capture_output=True, timeout=120, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", dest], input=archive, timeout=120, check=True)
+    GATEWAY_SRC = dest
+    return dest
+
+
 def gateway_cmd(port: int, workers: int) -> list[str]:
     """The production command: `oneapi serve` (gunicorn, gevent workers, gunicorn_conf.py)."""
     custom = os.environ.get("BENCH_GATEWAY_CMD")
@@ -163,18 +180,18 @@ def start_gateway(name: str, tmp: str, port: int, mock_port: int, workers: int,
     os.makedirs(gdir, exist_ok=True)
     env = {"SQLITE_PATH": os.path.join(gdir, "one-api.db"),
            "SESSION_SECRET": "bench-session-secret", "PORT": str(port),
-           "PYTHONPATH": REPO, "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
+           "PYTHONPATH": GATEWAY_SRC, "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
            "INITIAL_ROOT_TOKEN": "benchroottoken0000000000000000000000000000000000"}
     env.update(extra_env)
     oneapi = os.path.join(VENV_BIN, "oneapi")
     if os.path.exists(oneapi):
         full = dict(os.environ, **env)
-        r = subprocess.run([oneapi, "migrate"], cwd=REPO, env=full, capture_output=True,
+        r = subprocess.run([oneapi, "migrate"], cwd=GATEWAY_SRC, env=full, capture_output=True,
                            text=True, timeout=180)
         if r.returncode != 0:
             raise RuntimeError("oneapi migrate failed (rc=%d):\n%s" % (
                 r.returncode, (r.stdout + r.stderr)[-1500:]))
-    p = start(name, gateway_cmd(port, workers), tmp, env=env, cwd=REPO)
+    p = start(name, gateway_cmd(port, workers), tmp, env=env, cwd=GATEWAY_SRC)
     base = "http://127.0.0.1:%d" % port
     wait_http(base + "/api/status", p, 90)
     jar = http.cookiejar.CookieJar()
