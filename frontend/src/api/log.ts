@@ -16,3 +16,6 @@ export const logApi = {
     api.list<LogRow>(admin ? '/api/log/' : '/api/log/self', { p, size, ...f }),
   stat: (admin: boolean, f: LogFilter) => api.get<{ quota: number }>(admin ? '/api/log/stat' : '/api/log/self/stat', { ...f }),
 };
+
+/** Admin: delete logs created before `targetTimestamp` (unix seconds); returns the deleted count. */
+export const deleteLogsBefore = (targetTimestamp: number) => api.del<number>('/api/log/', { target_timestamp: targetTimestamp });

@@ -66,6 +66,8 @@ export const en: Record<string, string> = {
   'log.apply': 'Filter', 'log.reset': 'Reset', 'log.time': 'Time', 'log.prompt': 'Prompt', 'log.completion': 'Completion',
   'log.quota': 'Quota', 'log.requestId': 'Request ID', 'log.detail': 'Detail',
 
+  'log.deleteBefore': 'Delete logs before', 'log.pickTime': 'Pick a time first', 'log.confirmDelete': 'Delete every log before {when}?', 'log.deleted': '{n} log(s) deleted',
+
   'user.add': 'Add user', 'user.edit': 'Edit user', 'user.searchHint': 'Search username, email or display name',
   'user.group': 'Group', 'user.quota': 'Quota', 'user.used': 'Used / requests', 'user.role': 'Role', 'user.ban': 'Ban',
   'user.promote': 'Make admin', 'user.demote': 'Make user', 'user.displayName': 'Display name', 'user.passwordKeep': 'Leave empty to keep',

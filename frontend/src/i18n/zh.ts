@@ -66,6 +66,8 @@ export const zh: Record<string, string> = {
   'log.apply': '筛选', 'log.reset': '重置', 'log.time': '时间', 'log.prompt': '提示', 'log.completion': '补全',
   'log.quota': '额度', 'log.requestId': '请求 ID', 'log.detail': '详情',
 
+  'log.deleteBefore': '删除此时间之前的日志', 'log.pickTime': '请先选择时间', 'log.confirmDelete': '确定删除 {when} 之前的所有日志？', 'log.deleted': '已删除 {n} 条日志',
+
   'user.add': '添加用户', 'user.edit': '编辑用户', 'user.searchHint': '搜索用户名、邮箱或显示名称',
   'user.group': '分组', 'user.quota': '额度', 'user.used': '已用 / 请求数', 'user.role': '角色', 'user.ban': '封禁',
   'user.promote': '设为管理员', 'user.demote': '设为普通用户', 'user.displayName': '显示名称', 'user.passwordKeep': '留空则不修改',

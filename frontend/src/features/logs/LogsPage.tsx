@@ -4,6 +4,7 @@ import { useAuth } from '../../auth/AuthContext';
 import { useI18n } from '../../i18n';
 import { CopyButton } from '../../components/CopyButton';
 import { Pagination } from '../../components/Pagination';
+import { DeleteLogsBefore } from './DeleteLogsBefore';
 import { formatTime, localInputToUnix, renderQuota } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 
@@ -64,7 +65,7 @@ export function LogsPage() {
             {Object.entries(LOG_TYPES).map(([k, v]) => <option key={k} value={k}>{t(v)}</option>)}
           </select>
         </label>
-        <label>{t('common.model')}<input value={form.model_name} onChange={set('model_name')} /></label>
+        <label>{t('common.model')}<input aria-label={t('common.model')} value={form.model_name} onChange={set('model_name')} /></label>
         <label>{t('log.token')}<input value={form.token_name} onChange={set('token_name')} /></label>
         {isAdmin ? <label>{t('log.user')}<input value={form.username} onChange={set('username')} /></label> : null}
         {isAdmin ? <label>{t('log.channel')}<input value={form.channel} onChange={set('channel')} inputMode="numeric" /></label> : null}
@@ -111,6 +112,7 @@ export function LogsPage() {
         </table>
       </div>
       <Pagination page={page} size={PAGE_SIZE} total={list.data?.total ?? 0} onChange={setPage} />
+      {isAdmin ? <DeleteLogsBefore onDone={() => { list.reload(); stat.reload(); }} /> : null}
     </div>
   );
 }
