@@ -18,7 +18,7 @@ import orjson
 import requests
 
 from ..channel_types import ChannelType
-from ..errors import OneAPIError
+from .vendor_errors import VendorError
 from ..relay import transport
 from ..relay.context import RelayContext
 from ..relay.modes import RelayMode
@@ -57,9 +57,9 @@ def _status_for(code) -> int:
     return 500
 
 
-def _error(body: dict) -> OneAPIError:
+def _error(body: dict) -> VendorError:
     code = body.get("error_code")
-    return OneAPIError(f"Baidu error {code}: {body.get('error_msg') or 'unknown error'}", status=_status_for(code),
+    return VendorError(f"Baidu error {code}: {body.get('error_msg') or 'unknown error'}", status=_status_for(code),
                        code=f"baidu_{code}", type="upstream_error")
 
 
@@ -79,12 +79,12 @@ def access_token(ctx: RelayContext) -> str:
                               stream=False, relay_timeout=ctx.relay_timeout or 30)
         data = orjson.loads(resp.content or b"{}")
     except (requests.RequestException, orjson.JSONDecodeError) as err:
-        raise OneAPIError(f"Baidu access token request failed: {err}", status=502, code="baidu_token_failed",
+        raise VendorError(f"Baidu access token request failed: {err}", status=502, code="baidu_token_failed",
                           type="upstream_error") from None
     token = data.get("access_token") if isinstance(data, dict) else None
     if not token:
         message = (data.get("error_description") or data.get("error")) if isinstance(data, dict) else None
-        raise OneAPIError(f"Baidu access token request failed: {message or resp.status_code}", status=401,
+        raise VendorError(f"Baidu access token request failed: {message or resp.status_code}", status=401,
                           code="baidu_token_failed", type="upstream_error")
     expires = float(data.get("expires_in") or 3600)
     with _lock:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import orjson
 
 from ..channel_types import ChannelType
-from ..errors import OneAPIError
+from .vendor_errors import VendorError
 from ..relay.context import RelayContext
 from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
@@ -95,7 +95,7 @@ class Coze(Adapter):
 
     def convert_response(self, ctx: RelayContext, body: dict) -> dict:
         if body.get("code") not in (None, 0):
-            raise OneAPIError(f"Coze error {body.get('code')}: {body.get('msg')}", status=400 if body.get("code") in
+            raise VendorError(f"Coze error {body.get('code')}: {body.get('msg')}", status=400 if body.get("code") in
                               (4000, 700012006) else 500, code=f"coze_{body.get('code')}", type="upstream_error")
         answer = "".join(m.get("content") or "" for m in body.get("messages") or ()
                          if isinstance(m, dict) and m.get("type") == "answer")

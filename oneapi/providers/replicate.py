@@ -15,7 +15,7 @@ from __future__ import annotations
 import orjson
 
 from ..channel_types import ChannelType
-from ..errors import OneAPIError
+from .vendor_errors import VendorError
 from ..relay.context import RelayContext
 from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
@@ -77,10 +77,10 @@ def to_replicate_image(req: dict) -> dict:
 def check_prediction(body: dict) -> None:
     status = body.get("status")
     if status in ("failed", "canceled"):
-        raise OneAPIError(f"Replicate prediction {body.get('id')} {status}: {body.get('error') or 'no detail'}",
+        raise VendorError(f"Replicate prediction {body.get('id')} {status}: {body.get('error') or 'no detail'}",
                           status=500 if status == "failed" else 499, code=f"prediction_{status}", type="upstream_error")
     if status not in TERMINAL:
-        raise OneAPIError(f"Replicate prediction {body.get('id')} is still {status} after the sync wait",
+        raise VendorError(f"Replicate prediction {body.get('id')} is still {status} after the sync wait",
                           status=504, code="prediction_timeout", type="upstream_error")
 
 
@@ -128,7 +128,7 @@ class ReplicateStreamDecoder(StreamDecoder):
             return []
         try:
             hub = from_replicate_chat(self.ctx, body)
-        except OneAPIError as err:
+        except VendorError as err:
             return [{"error": {"message": err.message, "type": "upstream_error", "param": None, "code": err.code}}]
         text = hub["choices"][0]["message"]["content"]
         self._text += text

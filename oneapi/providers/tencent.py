@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ..channel_types import ChannelType
-from ..errors import OneAPIError
+from .vendor_errors import VendorError
 from ..relay.context import RelayContext
 from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
@@ -171,7 +171,7 @@ class Tencent(Adapter):
         err = _error_of(body)
         if err:
             code = str(err.get("Code") or "")
-            raise OneAPIError(f"Tencent error {code}: {err.get('Message')}", status=_status(code),
+            raise VendorError(f"Tencent error {code}: {err.get('Message')}", status=_status(code),
                               code=code or "tencent_error", type="upstream_error")
         resp = body.get("Response") if isinstance(body.get("Response"), dict) else body
         if ctx.mode == RelayMode.EMBEDDINGS:
