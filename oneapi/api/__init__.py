@@ -22,6 +22,9 @@ API_MODULES = (
 def register_api(app: Flask) -> None:
     import importlib
 
+    from .ratelimits import global_api_limit
+
     for name in API_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
+        global_api_limit(module.bp)  # GLOBAL_API_RATE_LIMIT per IP, one budget for all of /api
         app.register_blueprint(module.bp)

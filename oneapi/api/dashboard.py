@@ -6,10 +6,8 @@ from flask import Blueprint, request
 from ..auth.decorators import current_caller, user_required
 from ..services import dashboard as dashboard_service
 from .common import ok
-from .ratelimits import global_api_limit
 
 bp = Blueprint("dashboard", __name__, url_prefix="/api/user")
-global_api_limit(bp)
 
 
 @bp.get("/dashboard")

@@ -7,10 +7,8 @@ from ..auth.decorators import admin_required, root_required
 from ..schemas.options import OptionIn
 from ..services import option_rules, options
 from .common import load, ok, transactional
-from .ratelimits import global_api_limit
 
 bp = Blueprint("options", __name__, url_prefix="/api")
-global_api_limit(bp)
 
 
 @bp.get("/option/")

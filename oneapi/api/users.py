@@ -1,11 +1,10 @@
 """``/api`` users blueprint: account lifecycle (``auth.views``), self-service and admin
-routes, all under the global API rate limit."""
+routes (the global API rate limit is applied in ``register_api``)."""
 from __future__ import annotations
 
 from flask import Blueprint
 
 from ..auth.views import bp as auth_bp
-from .ratelimits import global_api_limit
 from .users_admin import bp as admin_bp
 from .users_self import bp as self_bp
 
@@ -13,4 +12,3 @@ bp = Blueprint("users", __name__, url_prefix="/api")
 bp.register_blueprint(auth_bp)
 bp.register_blueprint(self_bp)
 bp.register_blueprint(admin_bp)
-global_api_limit(bp)
