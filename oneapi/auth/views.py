@@ -121,6 +121,15 @@ def _oauth_callback(provider: str, fetch):
     return ok(login_out.dump(user))
 
 
+@bp.get("/oauth/email/bind")
+@critical_limit
+@transactional
+def bind_email():
+    user = authenticated_user()
+    users.bind_email(user, _email_arg(), (request.args.get("code") or "").strip())
+    return ok(None)
+
+
 @bp.get("/oauth/github")
 @critical_limit
 @transactional

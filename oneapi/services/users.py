@@ -371,6 +371,21 @@ def admin_delete(caller: User, user_id: int) -> None:
     soft_delete(target)
 
 
+def bind_email(user: User, email: str, code: str) -> None:
+    """Set or change the caller's email after checking the code mailed by ``/api/verification``."""
+    from . import verification
+
+    check_email_domain(email)
+    owner = find_by_email(email)
+    if owner is not None and owner.id != user.id:
+        raise Conflict("email already in use")
+    if not verification.check(verification.EMAIL_VERIFICATION, email, code):
+        raise BadRequest("verification code is invalid or has expired")
+    user.email = email
+    db.session.flush()
+    _changed()
+
+
 # --- password reset ------------------------------------------------------------------------
 
 def reset_password(email: str, token: str, password: str) -> str:

@@ -200,3 +200,19 @@ def test_verification_memory_backend_expiry(monkeypatch):
     assert verification.check(verification.EMAIL_VERIFICATION, "m@example.com", code, consume=False,
                               backend=backend)
     assert not verification.check(verification.PASSWORD_RESET, "m@example.com", "x", backend=backend)
+
+
+def test_bind_email_with_code(app, user_client, make_user, smtp):
+    client, user = user_client
+    assert app.test_client().get("/api/oauth/email/bind?email=x@example.com&code=1").status_code == 401
+    assert client.get("/api/verification?email=mine@example.com").get_json()["success"] is True
+    code = re.search(r"<strong>(\w{6})</strong>", smtp.body()).group(1)
+    body = client.get("/api/oauth/email/bind?email=mine@example.com&code=WRONG0").get_json()
+    assert body["success"] is False and "invalid" in body["message"]
+    body = client.get(f"/api/oauth/email/bind?email=mine@example.com&code={code}").get_json()
+    assert body["success"] is True, body
+    assert client.get("/api/user/self").get_json()["data"]["email"] == "mine@example.com"
+    make_user(email="taken@example.com")
+    body = client.get("/api/oauth/email/bind?email=taken@example.com&code=ABCDEF").get_json()
+    assert body["success"] is False and "in use" in body["message"]
+    assert client.get("/api/oauth/email/bind?email=bad&code=ABCDEF").get_json()["success"] is False
