@@ -175,6 +175,22 @@ async function run() {
       expect(await page.getByTestId(`channel-row-${channelId}`).getByLabel('Priority').inputValue() === '5', 'priority not persisted');
     });
 
+    await step('edit-channel-form', async () => {
+      await page.getByTestId(`channel-row-${channelId}`).getByRole('link', { name: 'Edit' }).click();
+      await page.waitForURL(new RegExp(`/channels/edit/${channelId}$`));
+      const name = page.getByLabel('Name');
+      await name.waitFor();
+      expect(await name.inputValue() === 'mock-openai', 'edit form did not load the channel');
+      expect(await page.getByLabel('Base URL').inputValue() === upstream.url, 'base URL not loaded');
+      expect(await page.getByLabel('Key').inputValue() === '', 'the stored key must never be sent back');
+      await page.getByLabel('Weight').fill('2');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.waitForURL(/\/channels$/);
+      const weight = page.getByTestId(`channel-row-${channelId}`).getByLabel('Weight');
+      await weight.waitFor();
+      expect(await weight.inputValue() === '2', 'weight not saved from the edit form');
+    });
+
     let rootKey;
     await step('create-token-copy-key', async () => {
       rootKey = await createTokenAndCopy('e2e-root-key');
