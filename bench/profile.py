@@ -2,8 +2,9 @@
 
 Starts the mock upstream and the gateway (gunicorn gevent, 1 worker by
 default so one profile sees all the load), sets it up like the benchmark, then
-runs py-spy against the worker while wrk drives non-stream load at c=50 and,
-in a second recording, the streaming client drives 100-chunk streams. Writes
+runs py-spy against the worker while wrk drives non-stream load at c=50, then
+while the streaming client drives 100-chunk streams at c=50 (CPU samples), then
+wall-clock samples (--idle) at c=1 to see where one request's latency goes. Writes
 speedscope files to bench/results/profile-<ts>-<kind>.speedscope.json (open at
 speedscope.app or any speedscope viewer) plus a text summary of the hottest
 functions (self and inclusive % of samples) to the matching .txt file.
@@ -33,12 +34,14 @@ import targets as tg  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_PROFILE_SECONDS", "20"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
-KINDS = [k for k in os.environ.get("BENCH_PROFILE_KINDS", "nonstream,stream").split(",") if k]
+KINDS = [k for k in os.environ.get("BENCH_PROFILE_KINDS", "nonstream,stream,c1wall").split(",")
+         if k]
 PYSPY = os.path.join(tg.VENV_BIN, "py-spy")
 
 
-def hot_spots(path: str, top: int = 25) -> str:
-    """Self and inclusive share of samples per function (name + file) from a speedscope file."""
+def hot_spots(path: str, top: int = 25, thread: int | None = None) -> str:
+    """Self and inclusive share of samples per function (name + file) from a speedscope file;
+    only the given thread id (the worker's main thread) when set."""
     with open(path) as f:
         doc = json.load(f)
     frames = doc["shared"]["frames"]
@@ -54,6 +57,8 @@ def hot_spots(path: str, top: int = 25) -> str:
     self_c, incl_c = collections.Counter(), collections.Counter()
     total = 0
     for prof in doc["profiles"]:
+        if thread is not None and "Thread %d " % thread not in prof.get("name", "") + " ":
+            continue
         for stack in prof["samples"]:
             total += 1
             if not stack:
@@ -62,7 +67,7 @@ def hot_spots(path: str, top: int = 25) -> str:
             for lab in {labels[i] for i in stack}:
                 incl_c[lab] += 1
     project = collections.Counter({k: v for k, v in incl_c.items() if "(oneapi/" in k})
-    lines = ["samples: %d (%.1f s of CPU at 200 Hz)" % (total, total / 200.0), "",
+    lines = ["samples: %d (%.1f s sampled at 200 Hz)" % (total, total / 200.0), "",
              "Top %d functions by self time (%% of samples):" % top]
     for lab, c in self_c.most_common(top):
         lines.append("  %5.1f%%  %s" % (100.0 * c / max(1, total), lab))
@@ -108,8 +113,12 @@ def main() -> int:
         for kind in KINDS:
             base = os.path.join(out_dir, "profile-%s-%s" % (stamp, kind))
             out = base + ".speedscope.json"
+            # c1wall: one connection, wall-clock samples (--idle): where a single request's
+            # latency goes, including waits (locks, I/O) that CPU profiles do not show.
+            idle = ["--idle"] if kind == "c1wall" else []
             spy = subprocess.Popen([PYSPY, "record", "-p", str(workers[0]), "-f", "speedscope",
-                                    "-o", out, "-d", str(SECONDS), "-r", "200", "--nonblocking"],
+                                    "-o", out, "-d", str(SECONDS), "-r", "200", "--nonblocking"]
+                                   + idle,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    start_new_session=True)
             time.sleep(1.0)
@@ -118,6 +127,8 @@ def main() -> int:
             def drive():
                 if kind == "stream":
                     load_res["r"] = loadgen.stream(gw, 50, SECONDS - 2, warmup=0.5)
+                elif kind == "c1wall":
+                    load_res["r"] = loadgen.wrk(gw, 1, SECONDS - 1)
                 else:
                     load_res["r"] = loadgen.wrk(gw, 50, SECONDS - 1)
             th = threading.Thread(target=drive)
@@ -130,10 +141,11 @@ def main() -> int:
                 spy_out, _ = spy.communicate()
             if not os.path.exists(out):
                 raise RuntimeError("py-spy wrote nothing: %s" % spy_out.decode()[-800:])
-            summary = hot_spots(out)
+            summary = hot_spots(out, thread=workers[0] if idle else None)
             r = load_res.get("r", {})
-            head = ("gateway worker pid %d, %d worker(s), %s load at c=50 for %ds: %s\n" % (
-                workers[0], WORKERS, kind, SECONDS,
+            head = ("gateway worker pid %d, %d worker(s), %s load at c=%d for %ds (%s): %s\n" % (
+                workers[0], WORKERS, kind, 1 if kind == "c1wall" else 50, SECONDS,
+                "wall-clock samples incl. idle" if idle else "CPU samples",
                 json.dumps({k: r.get(k) for k in ("rps", "error_rate", "p50_ms", "p99_ms",
                                                   "ttfd_ms", "total_ms") if k in r})))
             with open(base + ".txt", "w") as f:
