@@ -1,10 +1,14 @@
-# Claude Code (npm @anthropic-ai/claude-code) for the end-to-end check in
-# tests/formats/test_claude_code.py (skipped when absent). Included by the top-level Makefile.
+# Claude Code (npm @anthropic-ai/claude-code) and Codex (npm @openai/codex) for the end-to-end checks in
+# tests/formats/test_real_clients.py (skipped when absent). Included by the top-level Makefile.
 CLAUDE_CODE_VERSION ?= 2.1.197
 CLAUDE_CODE_DIR ?= $(HOME)/.cache/oneapi-claude-code
 CLAUDE_CODE_STAMP := $(CLAUDE_CODE_DIR)/.installed-$(CLAUDE_CODE_VERSION)
 
-.PHONY: claude-code test-formats
+CODEX_VERSION ?= 0.171.0
+CODEX_DIR ?= $(HOME)/.cache/oneapi-codex
+CODEX_STAMP := $(CODEX_DIR)/.installed-$(CODEX_VERSION)
+
+.PHONY: claude-code codex test-formats
 
 $(CLAUDE_CODE_STAMP):
 	mkdir -p $(CLAUDE_CODE_DIR)
@@ -16,5 +20,13 @@ $(CLAUDE_CODE_STAMP):
 
 claude-code: $(CLAUDE_CODE_STAMP)
 
-test-formats: venv claude-code
-	CLAUDE_CODE_DIR=$(CLAUDE_CODE_DIR) .venv/bin/python -m pytest -q tests/formats tests/converters
+$(CODEX_STAMP):
+	mkdir -p $(CODEX_DIR)
+	npm install --prefix $(CODEX_DIR) --no-audit --no-fund @openai/codex@$(CODEX_VERSION)
+	$(CODEX_DIR)/node_modules/.bin/codex --version
+	touch $@
+
+codex: $(CODEX_STAMP)
+
+test-formats: venv claude-code codex
+	CLAUDE_CODE_DIR=$(CLAUDE_CODE_DIR) CODEX_DIR=$(CODEX_DIR) .venv/bin/python -m pytest -q tests/formats tests/converters
