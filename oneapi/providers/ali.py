@@ -5,7 +5,10 @@ Chat ``{base}/api/v1/services/aigc/text-generation/generation`` with
 streams (``X-DashScope-SSE: enable``) are SSE events whose ``output.choices[].message`` holds
 the increment. A model suffix ``-internet`` sets ``enable_search``. Plugins come from channel
 config ``plugin`` (``X-DashScope-Plugin``). Embeddings
-``/api/v1/services/embeddings/text-embedding/text-embedding``. Bearer auth (reference §3).
+``/api/v1/services/embeddings/text-embedding/text-embedding``. Images (wanx) are async tasks:
+``/api/v1/services/aigc/text2image/image-synthesis`` with ``X-DashScope-Async: enable``, then
+``/api/v1/tasks/{task_id}`` is polled (by the media relay) until the task ends; result URLs
+become OpenAI image ``data``. Bearer auth (reference §3).
 """
 from __future__ import annotations
 
@@ -17,9 +20,12 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
+from .vendor_errors import VendorError
 
 CHAT_PATH = "/api/v1/services/aigc/text-generation/generation"
 EMBED_PATH = "/api/v1/services/embeddings/text-embedding/text-embedding"
+IMAGE_PATH = "/api/v1/services/aigc/text2image/image-synthesis"
+TASK_DONE = ("SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN")
 DEFAULT_MAX_TOKENS = 2048
 _PARAMS = ("seed", "temperature", "stop", "tools", "presence_penalty", "top_k", "repetition_penalty")
 
@@ -121,23 +127,42 @@ class AliStreamDecoder(StreamDecoder):
 class Ali(Adapter):
     channel_types = (ChannelType.ALI,)
     native_format = "dashscope"
-    modes = frozenset({RelayMode.CHAT, RelayMode.EMBEDDINGS})
+    modes = frozenset({RelayMode.CHAT, RelayMode.EMBEDDINGS, RelayMode.IMAGES_GENERATIONS})
     slug = "ali"
+    poll_interval = 2.0  # seconds between polls of an image task (media relay)
 
     def request_url(self, ctx: RelayContext) -> str:
-        return ctx.base_url.rstrip("/") + (EMBED_PATH if ctx.mode == RelayMode.EMBEDDINGS else CHAT_PATH)
+        path = {RelayMode.EMBEDDINGS: EMBED_PATH, RelayMode.IMAGES_GENERATIONS: IMAGE_PATH}.get(ctx.mode, CHAT_PATH)
+        return ctx.base_url.rstrip("/") + path
+
+    def poll_url(self, ctx: RelayContext, body: dict) -> str | None:
+        output = body.get("output") if isinstance(body.get("output"), dict) else {}
+        task_id = output.get("task_id")
+        if not task_id or output.get("task_status") in TASK_DONE:
+            return None
+        return f"{ctx.base_url.rstrip('/')}/api/v1/tasks/{task_id}"
 
     def request_headers(self, ctx: RelayContext) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {ctx.api_key}"}
         if ctx.is_stream:
             headers["Accept"] = "text/event-stream"
             headers["X-DashScope-SSE"] = "enable"
+        if ctx.mode == RelayMode.IMAGES_GENERATIONS:
+            headers["X-DashScope-Async"] = "enable"
         plugin = ctx.config.get("plugin") if isinstance(ctx.config, dict) else None
         if plugin:
             headers["X-DashScope-Plugin"] = str(plugin)
         return headers
 
     def convert_request(self, ctx: RelayContext, body: dict) -> PreparedRequest:
+        if ctx.mode == RelayMode.IMAGES_GENERATIONS:
+            params: dict = {"n": int(body.get("n") or 1)}
+            if isinstance(body.get("size"), str):
+                params["size"] = body["size"].replace("x", "*")
+            data = {"prompt": body.get("prompt") or ""}
+            if body.get("negative_prompt"):
+                data["negative_prompt"] = body["negative_prompt"]
+            return PreparedRequest(json={"model": ctx.actual_model, "input": data, "parameters": params})
         if ctx.mode == RelayMode.EMBEDDINGS:
             inputs = body.get("input")
             texts = inputs if isinstance(inputs, list) else [inputs]
@@ -145,6 +170,14 @@ class Ali(Adapter):
         return PreparedRequest(json=to_ali_chat(ctx, body))
 
     def convert_response(self, ctx: RelayContext, body: dict) -> dict:
+        if ctx.mode == RelayMode.IMAGES_GENERATIONS:
+            output = body.get("output") if isinstance(body.get("output"), dict) else {}
+            if output.get("task_status") != "SUCCEEDED":
+                raise VendorError(f"DashScope image task {output.get('task_id')} {output.get('task_status')}: "
+                                  f"{output.get('message') or body.get('message') or 'no detail'}",
+                                  status=500, code=str(output.get("code") or "task_failed"))
+            return {"created": ctx.now(), "data": [{"url": r.get("url")} for r in output.get("results") or ()
+                                                   if isinstance(r, dict) and r.get("url")]}
         if ctx.mode == RelayMode.EMBEDDINGS:
             output = body.get("output") if isinstance(body.get("output"), dict) else {}
             total = int((body.get("usage") or {}).get("total_tokens") or 0)

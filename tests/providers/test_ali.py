@@ -71,3 +71,34 @@ def test_ali_embeddings_and_error(make_channel, vendor, gateway):
     assert body["data"][0]["embedding"] == [0.5, 0.25] and body["usage"]["prompt_tokens"] == 3
     resp, data = gateway.chat({"model": "qwen-max", "messages": [{"role": "user", "content": "x"}]})
     assert resp.status_code == 401 and "Invalid API-key" in orjson.loads(data)["error"]["message"]
+
+
+def test_ali_wanx_image_task_is_polled(make_channel, vendor, gateway, monkeypatch):
+    from oneapi.providers.ali import Ali
+
+    monkeypatch.setattr(Ali, "poll_interval", 0.01)
+    make_channel(type=17, base_url=vendor.url, key="dash", models="wanx-v1",
+                 config='{"supported_endpoints": ["images_generations"]}')
+    polls = {"n": 0}
+
+    def handler(req):
+        if req.method == "GET" and req.path == "/api/v1/tasks/t-1":
+            polls["n"] += 1
+            if polls["n"] == 1:
+                return json_reply({"output": {"task_id": "t-1", "task_status": "RUNNING"}, "request_id": "q"})
+            return json_reply({"output": {"task_id": "t-1", "task_status": "SUCCEEDED",
+                                          "results": [{"url": "https://oss/1.png"}, {"url": "https://oss/2.png"}]},
+                               "usage": {"image_count": 2}, "request_id": "q"})
+        return json_reply({"output": {"task_id": "t-1", "task_status": "PENDING"}, "request_id": "q"})
+
+    vendor.handler = handler
+    resp, data = gateway.post("/v1/images/generations", {"model": "wanx-v1", "prompt": "a cat", "n": 2,
+                                                         "size": "1024x1024"})
+    assert resp.status_code == 200, data
+    create = vendor.requests[0]
+    assert create.path == "/api/v1/services/aigc/text2image/image-synthesis"
+    assert create.headers["X-DashScope-Async"] == "enable" and create.headers["Authorization"] == "Bearer dash"
+    assert create.json() == {"model": "wanx-v1", "input": {"prompt": "a cat"}, "parameters": {"n": 2, "size": "1024*1024"}}
+    assert [r.path for r in vendor.requests[1:]] == ["/api/v1/tasks/t-1", "/api/v1/tasks/t-1"]
+    assert [d["url"] for d in orjson.loads(data)["data"]] == ["https://oss/1.png", "https://oss/2.png"]
+    assert gateway.log(resp).quota == 22858  # ceil(0.16 / 7 × 500000) × 2
