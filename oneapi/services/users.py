@@ -37,6 +37,14 @@ def _changed(session=None) -> None:
     cache_bus.touch(session or db.session, "users")
 
 
+def _flush_unique() -> None:
+    """Flush; a concurrent writer taking the same username/aff code becomes a clear conflict."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict("username already exists") from None
+
+
 # --- lookups -------------------------------------------------------------------------------
 
 def get_user(user_id: int) -> User:
@@ -96,10 +104,7 @@ def _insert_user(username: str, password: str, *, display_name: str = "", email:
                 access_token=new_access_token(), aff_code=_unique_aff_code(), group="default",
                 inviter_id=inviter.id if inviter else 0, **identity)
     db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise Conflict("username already exists") from None
+    _flush_unique()
     if quota_new > 0:
         record_log(user.id, LogType.SYSTEM, f"New user registration gift {format_quota(quota_new)}",
                    username=user.username)
@@ -194,7 +199,7 @@ def update_self(user: User, data: dict) -> User:
         user.display_name = data["display_name"]
     if data.get("password"):
         _set_password(user, data["password"])
-    db.session.flush()
+    _flush_unique()
     _changed()
     return user
 
@@ -317,6 +322,7 @@ def admin_update(caller: User, data: dict) -> User:
         if username_taken(username):
             raise Conflict("username already exists")
         target.username = username
+        _flush_unique()
     for name in ("display_name", "email", "group"):
         if data.get(name) is not None:
             setattr(target, name, data[name])
@@ -329,7 +335,7 @@ def admin_update(caller: User, data: dict) -> User:
         record_log(target.id, LogType.MANAGE,
                    f"Administrator {caller.username} changed user quota from {format_quota(old)} "
                    f"to {format_quota(quota)}", username=target.username)
-    db.session.flush()
+    _flush_unique()
     _changed()
     return target
 
