@@ -168,7 +168,10 @@ def rewrite_openai_request(req: dict, *, to_responses_api: bool = False, enforce
     """OpenAI-family request rewrites (§5.3). Returns a new dict.
 
     * stream + enforce_include_usage -> ``stream_options.include_usage = true``;
-    * ``max_tokens`` -> ``max_completion_tokens`` (``default_max_tokens`` fills it when given);
+    * reasoning models: ``max_tokens`` -> ``max_completion_tokens`` (they reject ``max_tokens``);
+      other models keep ``max_tokens`` (widely supported by OpenAI-compatible vendors), and
+      ``max_tokens`` is dropped when ``max_completion_tokens`` is also given;
+      ``default_max_tokens`` (when given) fills the budget if the client set none;
     * o-series / gpt-5+ (not gpt-5-chat): temperature and top_p dropped, reasoning_effort
       normalised (an Anthropic ``thinking`` object is turned into an effort), system
       messages become ``developer`` messages;
@@ -181,12 +184,14 @@ def rewrite_openai_request(req: dict, *, to_responses_api: bool = False, enforce
     name = _name(out.get("model", ""))
     if out.get("stream") and enforce_include_usage:
         out["stream_options"] = {**(out.get("stream_options") or {}), "include_usage": True}
-    if out.get("max_tokens"):
-        out.setdefault("max_completion_tokens", out["max_tokens"])
-    out.pop("max_tokens", None)
-    if default_max_tokens and not (out.get("max_completion_tokens") or 0) > 0:
-        out["max_completion_tokens"] = default_max_tokens
-    if is_reasoning_model(name):
+    reasoning = is_reasoning_model(name)
+    if out.get("max_completion_tokens"):
+        out.pop("max_tokens", None)
+    elif reasoning and out.get("max_tokens"):  # reasoning models reject max_tokens
+        out["max_completion_tokens"] = out.pop("max_tokens")
+    if default_max_tokens and not out.get("max_completion_tokens") and not out.get("max_tokens"):
+        out["max_completion_tokens" if reasoning else "max_tokens"] = default_max_tokens
+    if reasoning:
         out.pop("temperature", None)
         out.pop("top_p", None)
         thinking = out.pop("thinking", None)

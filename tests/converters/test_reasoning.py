@@ -118,7 +118,11 @@ def test_rewrite_non_reasoning_gpt_drops_reasoning_fields():
 def test_rewrite_keeps_effort_for_other_vendors_and_respects_flags():
     out = rewrite_openai_request({**BASE, "model": "grok-4", "reasoning_effort": "low", "stream": True},
                                  enforce_include_usage=False, default_max_tokens=2048)
-    assert out == {**BASE, "model": "grok-4", "reasoning_effort": "low", "stream": True, "max_completion_tokens": 2048}
+    assert out == {**BASE, "model": "grok-4", "reasoning_effort": "low", "stream": True, "max_tokens": 2048}
+    kept = rewrite_openai_request({**BASE, "model": "deepseek-chat", "max_tokens": 100}, default_max_tokens=2048)
+    assert kept == {**BASE, "model": "deepseek-chat", "max_tokens": 100}
+    filled = rewrite_openai_request({**BASE, "model": "o3"}, default_max_tokens=2048)
+    assert filled["max_completion_tokens"] == 2048 and "max_tokens" not in filled
 
 
 def test_rewrite_web_search_model():
