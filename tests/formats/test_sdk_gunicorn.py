@@ -147,9 +147,14 @@ def test_anthropic_sdk_typed_errors(gateway, account):
     with pytest.raises(anthropic.BadRequestError) as info:
         _claude(gateway, key).messages.create(model="claude-sonnet-4-5", max_tokens=5, messages=[])
     assert info.value.body["error"]["type"] == "invalid_request_error"
+    with pytest.raises(anthropic.InternalServerError):  # upstream 500 on a stream request: refunded
+        _claude(gateway, key, default_headers={"X-Mock-Scenario": "error", "X-Mock-Status": "500"}).messages.create(
+            model="claude-err", max_tokens=5, stream=True, messages=[{"role": "user", "content": "x"}])
     count = _claude(gateway, key).messages.count_tokens(model="gpt-4o-mini",
                                                          messages=[{"role": "user", "content": "hello there"}])
     assert count.input_tokens > 0
+    # failures and local token counts cost nothing: the reservations were given back
+    assert gateway.row(User, _user_id)["quota"] == QUOTA and not gateway.logs(user_id=_user_id)
 
 
 # ---------------------------------------------------------------------------- openai SDK
