@@ -12,9 +12,9 @@ THEMES = ("berry", "air", "modern")
 INT_OPTIONS = ("SMTPPort", "QuotaForNewUser", "QuotaForInviter", "QuotaForInvitee", "QuotaRemindThreshold",
                "PreConsumedQuota", "RetryTimes")
 FLOAT_OPTIONS = ("QuotaPerUnit", "ChannelDisableThreshold")
-URL_OPTIONS = ("ServerAddress", "TopUpLink", "ChatLink", "Logo", "OidcWellKnown", "OidcAuthorizationEndpoint",
-               "OidcTokenEndpoint", "OidcUserinfoEndpoint", "WeChatServerAddress", "MessagePusherAddress",
-               "WeChatAccountQRCodeImageURL")
+# URLs the server itself calls or builds links from (display links may be relative paths)
+URL_OPTIONS = ("ServerAddress", "OidcWellKnown", "OidcAuthorizationEndpoint", "OidcTokenEndpoint",
+               "OidcUserinfoEndpoint", "WeChatServerAddress", "MessagePusherAddress")
 # enabling an option requires another one to be set first
 PREREQUISITES = {
     "GitHubOAuthEnabled": ("GitHubClientId", "GitHub Client Id"),

@@ -1,6 +1,7 @@
 """Users: registration, login, self-service, admin management (callers must outrank targets)."""
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from . import cache_bus, options
 from .logs import record_log
 from .security import hash_password, new_access_token, new_aff_code, new_token_key, random_string, verify_password
 
+log = logging.getLogger(__name__)
 USER_SORTS = ("id", "username", "email", "display_name", "role", "status", "quota", "used_quota",
               "request_count", "created_at", "updated_at")
 LEGACY_ORDERS = ("quota", "used_quota", "request_count")
@@ -135,7 +137,9 @@ def _inviter_by_code(aff_code: str) -> User | None:
         return None
     inviter = db.session.execute(db.select(User).where(User.aff_code == aff_code)).scalar_one_or_none()
     if inviter is None or inviter.status == UserStatus.DELETED:
-        raise BadRequest("invalid invitation code")
+        # like one-api: a stale invitation link must not block sign-up; it just earns nothing
+        log.info("registration with unknown invitation code ignored")
+        return None
     return inviter
 
 

@@ -105,8 +105,6 @@ def test_register_duplicate_and_validation(client, make_user):
     assert body["success"] is False and "username" in body["message"]
     body = register(client, username="ok", email="not-an-email")
     assert body["success"] is False and "email" in body["message"]
-    body = register(client, username="ok", aff_code="ZZZZ")
-    assert body["success"] is False and "invitation" in body["message"]
 
 
 def test_register_switches(app, client):
@@ -147,8 +145,25 @@ def test_register_email_verification_required(app, client):
     assert body["success"] is False and "whitelist" in body["message"]
 
 
-def test_register_is_atomic_on_failure(app, client, make_user):
-    """A refused invitation code leaves no partial user behind."""
-    register(client, username="ghost", aff_code="none")
+def test_register_unknown_invitation_code_is_ignored(app, client, make_user):
+    set_options(app, QuotaForInvitee=7)
+    assert register(client, username="stale", aff_code="ZZZZ")["success"] is True
+    with app.app_context():
+        user = db.session.execute(db.select(User).where(User.username == "stale")).scalar_one()
+        assert user.inviter_id == 0 and user.quota == 0
+
+
+def test_register_is_atomic_on_failure(app, client, make_user, monkeypatch):
+    """A failure after the user row was flushed leaves nothing behind."""
+    from oneapi.services import users as users_service
+
+    def boom(*args, **kwargs):
+        raise users_service.BadRequest("log store unavailable")
+
+    set_options(app, QuotaForNewUser=5)
+    monkeypatch.setattr(users_service, "record_log", boom)
+    body = register(client, username="ghost")
+    assert body == {"success": False, "message": "log store unavailable"}
     with app.app_context():
         assert db.session.execute(db.select(User).where(User.username == "ghost")).first() is None
+        assert db.session.execute(db.select(Token).where(Token.name == "default")).first() is None
