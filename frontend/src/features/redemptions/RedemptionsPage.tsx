@@ -54,7 +54,7 @@ export function RedemptionsPage() {
   return (
     <div className="page">
       <div className="page-head"><h2>{t('nav.redemptions')}</h2></div>
-      <form className="card filters" onSubmit={create}>
+      <form className="card filters" onSubmit={create} noValidate>
         <label>{t('common.name')}<input id="rd-name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} /></label>
         <label>{currency ? t('token.quotaUsd') : t('token.quota')}<input id="rd-quota" type="number" min={0} step="any" value={form.amount} onChange={(e) => setForm({ ...form, amount: e.target.value })} /></label>
         <label>{t('redemption.count')}<input id="rd-count" type="number" min={1} max={100} value={form.count} onChange={(e) => setForm({ ...form, count: e.target.value })} /></label>
