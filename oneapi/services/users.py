@@ -261,7 +261,7 @@ def list_users(page, sort: str, desc: bool) -> tuple[list[User], int]:
 
 
 def _like_prefix(keyword: str) -> str:
-    return keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return keyword.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
 
 
 def search_users(keyword: str, sort: str, desc: bool) -> tuple[list[User], int]:
@@ -269,8 +269,8 @@ def search_users(keyword: str, sort: str, desc: bool) -> tuple[list[User], int]:
     query = db.select(User).where(User.status != UserStatus.DELETED)
     if keyword:
         pattern = _like_prefix(keyword)
-        conds = [User.username.like(pattern, escape="\\"), User.email.like(pattern, escape="\\"),
-                 User.display_name.like(pattern, escape="\\")]
+        conds = [User.username.like(pattern, escape="!"), User.email.like(pattern, escape="!"),
+                 User.display_name.like(pattern, escape="!")]
         if keyword.isdigit() and len(keyword) < 10:
             conds.append(User.id == int(keyword))
         query = query.where(or_(*conds))

@@ -195,3 +195,10 @@ def test_user_a_cannot_touch_user_b(app, make_user):
     with app.app_context():
         assert db.session.get(User, b.id).display_name == b.display_name
         assert db.session.get(User, a.id).display_name == "hax"
+
+
+def test_search_escapes_like_wildcards(root_client, make_user):
+    under = make_user(username="a_b!c")
+    make_user(username="axbxc")
+    rows = root_client.get("/api/user/search?keyword=a_b!").get_json()["data"]
+    assert [r["id"] for r in rows] == [under.id]
