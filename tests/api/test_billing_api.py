@@ -221,3 +221,30 @@ def test_models_types_and_pricing(client, root_client, user_client):
     assert client.get("/api/channel/types").status_code == 401
     prices = client.get("/api/pricing").get_json()
     assert prices["success"] and any(row["model"] == "gpt-4o" for row in prices["data"])
+
+
+# ------------------------------------------------------------------ the issue's walkthrough
+
+def test_new_operator_walkthrough(app, root_client):
+    """root creates a user, a channel, a token and a code; the user redeems it and sees only
+    their own tokens and logs; the admin sees everything."""
+    body = root_client.post("/api/user/", json={"username": "walker", "password": "password123"}).get_json()
+    assert body["success"], body
+    assert root_client.post("/api/channel/", json={"name": "up", "type": 1, "key": "sk-up",
+                                                   "models": "gpt-4o"}).get_json()["success"]
+    assert root_client.post("/api/token/", json={"name": "root-key"}).get_json()["success"]
+    code = root_client.post("/api/redemption/", json={"name": "gift", "quota": 250000,
+                                                      "count": 1}).get_json()["data"][0]
+    user = app.test_client()
+    login(user, "walker", "password123")
+    assert user.post("/api/user/topup", json={"key": code}).get_json()["data"] == 250000
+    assert user.post("/api/token/", json={"name": "walker-key"}).get_json()["success"]
+    own = user.get("/api/token/").get_json()
+    assert [t["name"] for t in own["data"] if t["name"] != "default"] == ["walker-key"]
+    logs = user.get("/api/log/self").get_json()
+    assert logs["total"] >= 1 and {r["username"] for r in logs["data"]} == {"walker"}
+    assert user.get("/api/log/").status_code == 403
+    everything = root_client.get("/api/admin/tokens/").get_json()
+    assert {"root-key", "walker-key"} <= {t["name"] for t in everything["data"]}
+    all_logs = root_client.get("/api/log/?type=1").get_json()
+    assert any(r["username"] == "walker" for r in all_logs["data"])
