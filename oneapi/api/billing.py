@@ -14,7 +14,7 @@ from ..services import channels as channel_service
 from ..services import external_billing, options
 from ..services import logs as log_service
 from ..services import redemptions as redemption_service
-from ..services.tokens import authenticate_relay_key, strip_key, token_models
+from ..services.tokens import authenticate_relay_key, token_models
 from ..web import request_id
 from .common import load, ok, page_params, transactional
 
@@ -30,8 +30,9 @@ def _raw_key() -> str:
     return ""
 
 
-def relay_caller(*, allow_exhausted: bool = False):
-    """(token, user) of the ``sk-`` key of this request (cached on ``g``)."""
+def relay_caller(*, allow_exhausted: bool = True):
+    """(token, user) of the ``sk-`` key of this request (cached on ``g``). Read-only
+    introspection also works for a key whose quota is used up; charging does not."""
     if "relay_caller" not in g:
         g.relay_caller = authenticate_relay_key(_raw_key(), client_ip=request.remote_addr,
                                                 allow_exhausted=allow_exhausted)

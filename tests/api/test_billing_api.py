@@ -126,7 +126,12 @@ def test_balance_and_key_errors(app, client, make_user, make_token):
     expired = make_token(user, expired_time=int(time.time()) - 5)
     assert client.get("/api/token/balance", headers=bearer(expired)).status_code == 401
     spent = make_token(user, remain_quota=0, unlimited_quota=False)
-    assert client.get("/api/token/balance", headers=bearer(spent)).status_code == 401
+    # read-only introspection still answers for a spent key; charging it does not
+    body = client.get("/api/token/balance", headers=bearer(spent)).get_json()
+    assert body["data"]["remain_quota"] == 0
+    resp = client.post("/api/token/consume", json={"add_reason": "r", "add_used_quota": 1},
+                       headers=bearer(spent))
+    assert resp.status_code == 401
     with app.app_context():
         from oneapi.models import Token
 

@@ -215,8 +215,10 @@ def test_concurrent_posts_settle_once(app, key):
 def test_hold_of_whole_balance_can_still_be_settled_and_cancelled(app, client, key):
     token, user = key
     consume(client, token, phase="pre", add_reason="r", add_used_quota=1_000, transaction_id="all")
-    # the key now has no quota left: ordinary calls are refused...
-    assert client.get("/api/token/balance", headers=bearer(token)).status_code == 401
+    # the key now has no quota left: new charges are refused...
+    resp = client.post("/api/token/consume", json={"add_reason": "r", "add_used_quota": 1},
+                       headers=bearer(token))
+    assert resp.status_code == 401
     # ...but the hold can be cancelled, which makes the key usable again
     body = consume(client, token, phase="cancel", add_reason="r", transaction_id="all")
     assert body["success"], body
