@@ -2,7 +2,9 @@
 
 Request: OpenAI messages → Ollama messages (text content joined, data-URL images → base64
 ``images`` list, assistant tool calls with object arguments), sampling fields → ``options``
-(``num_predict`` = max tokens, default 2048 as in the fork). Response and stream lines →
+(``num_predict`` = max tokens, default 2048 as in the fork), ``?thinking=`` /
+``reasoning_effort`` → ``think`` (``message.thinking`` comes back as ``reasoning_content``).
+Response and stream lines →
 hub chat completion / chunks; usage from ``prompt_eval_count`` / ``eval_count``.
 """
 from __future__ import annotations
@@ -72,6 +74,13 @@ def to_ollama_chat(ctx: RelayContext, req: dict) -> dict:
     body = {"model": ctx.actual_model, "messages": messages, "stream": bool(req.get("stream")), "options": options}
     if req.get("tools"):
         body["tools"] = req["tools"]
+    effort = req.get("reasoning_effort")
+    if ctx.thinking is not None:
+        body["think"] = ctx.thinking
+    elif isinstance(effort, str) and effort:
+        # gpt-oss takes a level; other thinking models a boolean
+        body["think"] = effort if "gpt-oss" in ctx.actual_model and effort in ("low", "medium", "high") \
+            else effort not in ("none", "minimal")
     fmt = req.get("response_format")
     if isinstance(fmt, dict):
         if fmt.get("type") == "json_object":

@@ -115,3 +115,19 @@ def test_claude_messages_front_on_ollama_channel(make_channel, vendor, gateway):
     assert b"event: message_start" in data and b'"text":"Hi"' in data and b"event: message_stop" in data
     log = gateway.log(resp)
     assert (log.prompt_tokens, log.completion_tokens) == (4, 1)
+
+
+def test_ollama_thinking(make_channel, vendor, gateway):
+    make_channel(type=30, base_url=vendor.url, key="", models="qwen3,gpt-oss:20b")
+    vendor.handler = lambda req: json_reply({"model": "qwen3", "message": {"role": "assistant", "content": "4",
+                                                                           "thinking": "2+2=4"},
+                                             "done": True, "done_reason": "stop", "prompt_eval_count": 3,
+                                             "eval_count": 5})
+    resp, data = gateway.post("/v1/chat/completions?thinking=true",
+                              {"model": "qwen3", "messages": [{"role": "user", "content": "2+2"}]})
+    assert resp.status_code == 200, data
+    assert vendor.requests[-1].json()["think"] is True
+    assert orjson.loads(data)["choices"][0]["message"] == {"role": "assistant", "content": "4",
+                                                           "reasoning_content": "2+2=4"}
+    gateway.chat({"model": "gpt-oss:20b", "reasoning_effort": "high", "messages": [{"role": "user", "content": "x"}]})
+    assert vendor.requests[-1].json()["think"] == "high"
