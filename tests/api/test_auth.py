@@ -167,3 +167,27 @@ def test_register_is_atomic_on_failure(app, client, make_user, monkeypatch):
     with app.app_context():
         assert db.session.execute(db.select(User).where(User.username == "ghost")).first() is None
         assert db.session.execute(db.select(Token).where(Token.name == "default")).first() is None
+
+
+def test_concurrent_registration_of_one_name_creates_one_user(app):
+    import threading
+
+    results = []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        c = app.test_client()
+        barrier.wait()
+        results.append(c.post("/api/user/register", json={"username": "racer", "password": "password123"}))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert all(r.status_code == 200 for r in results)
+    bodies = [r.get_json() for r in results]
+    assert sum(b["success"] for b in bodies) == 1
+    assert all(b["message"] == "username already exists" for b in bodies if not b["success"])
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count(User.id)).where(User.username == "racer")).scalar_one() == 1
