@@ -4,8 +4,12 @@ Chat: ``{base}/v1/chat`` with ``message`` (last user turn), ``chat_history``
 (USER/CHATBOT/SYSTEM), ``preamble`` (system prompts), sampling fields (``p``, ``k`` ...); a
 model suffix ``-internet`` adds the ``web-search`` connector. Streams are newline-delimited
 JSON events (``stream-start``, ``text-generation``, ``stream-end`` with the final response and
-its token counts). Rerank: ``{base}/v2/rerank`` with the Cohere body the ``/v1/rerank`` front
-already speaks; the answer is returned as it is. Tools are not mapped (as in one-api).
+its token counts). Tools: OpenAI function schemas → ``parameter_definitions``; assistant
+tool calls → ``CHATBOT`` turns with ``tool_calls``; tool messages → ``tool_results`` (trailing
+ones for the current turn, earlier ones as ``TOOL`` history); Cohere ``tool_calls`` (and the
+``tool-calls-generation`` stream event) come back as OpenAI tool calls. Rerank:
+``{base}/v2/rerank`` with the Cohere body the ``/v1/rerank`` front already speaks; the answer is
+returned as it is.
 """
 from __future__ import annotations
 
@@ -33,17 +37,82 @@ def _text(content) -> str:
     return ""
 
 
+_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list",
+          "object": "dict"}
+
+
+def _tool_defs(tools) -> list[dict]:
+    out = []
+    for tool in tools or ():
+        fn = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(fn, dict) or not fn.get("name"):
+            continue
+        schema = fn.get("parameters") if isinstance(fn.get("parameters"), dict) else {}
+        required = set(schema.get("required") or ())
+        params = {}
+        for name, prop in (schema.get("properties") or {}).items():
+            prop = prop if isinstance(prop, dict) else {}
+            kind = prop.get("type")
+            params[name] = {"description": str(prop.get("description") or ""),
+                            "type": _TYPES.get(kind, kind if isinstance(kind, str) else "str"),
+                            "required": name in required}
+        out.append({"name": fn["name"], "description": str(fn.get("description") or ""),
+                    "parameter_definitions": params})
+    return out
+
+
+def _args(value) -> dict:
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = orjson.loads(value) if isinstance(value, str) and value else {}
+    except orjson.JSONDecodeError:
+        raise ValueError("cohere: tool call arguments must be a JSON object") from None
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _tool_result(msg: dict, calls: dict) -> dict:
+    call = calls.get(msg.get("tool_call_id")) or {"name": msg.get("name") or "", "parameters": {}}
+    text = _text(msg.get("content"))
+    try:
+        output = orjson.loads(text) if text else {}
+    except orjson.JSONDecodeError:
+        output = None
+    return {"call": call, "outputs": [output if isinstance(output, dict) else {"result": text}]}
+
+
 def to_cohere_chat(ctx: RelayContext, req: dict) -> dict:
     messages = [m for m in req.get("messages") or () if isinstance(m, dict)]
     preamble = [_text(m.get("content")) for m in messages if m.get("role") in ("system", "developer")]
     turns = [m for m in messages if m.get("role") not in ("system", "developer")]
     if not turns:
         raise ValueError("cohere: at least one user message is required")
-    last = turns[-1]
+    trailing = []
+    while turns and turns[-1].get("role") == "tool":
+        trailing.insert(0, turns.pop())
+    calls: dict = {}
+    history = []
+    for m in turns if trailing else turns[:-1]:
+        role = m.get("role")
+        if role == "assistant" and m.get("tool_calls"):
+            entry_calls = []
+            for call in m["tool_calls"]:
+                fn = call.get("function") if isinstance(call, dict) else None
+                if isinstance(fn, dict):
+                    item = {"name": fn.get("name") or "", "parameters": _args(fn.get("arguments"))}
+                    calls[call.get("id")] = item
+                    entry_calls.append(item)
+            history.append({"role": "CHATBOT", "message": _text(m.get("content")), "tool_calls": entry_calls})
+        elif role == "tool":
+            history.append({"role": "TOOL", "tool_results": [_tool_result(m, calls)]})
+        else:
+            history.append({"role": _ROLES.get(role, "USER"), "message": _text(m.get("content"))})
     model = ctx.actual_model
-    body: dict = {"message": _text(last.get("content")),
-                  "chat_history": [{"role": _ROLES.get(m.get("role"), "USER"), "message": _text(m.get("content"))}
-                                   for m in turns[:-1]]}
+    body: dict = {"message": "" if trailing else _text(turns[-1].get("content")), "chat_history": history}
+    if trailing:
+        body["tool_results"] = [_tool_result(m, calls) for m in trailing]
+    if req.get("tools"):
+        body["tools"] = _tool_defs(req["tools"])
     if model.endswith("-internet"):
         model = model[: -len("-internet")]
         body["connectors"] = [{"id": "web-search"}]
@@ -72,11 +141,21 @@ def _usage(meta) -> dict | None:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
+def _openai_calls(ctx: RelayContext, tool_calls) -> list[dict]:
+    return [{"id": ctx.new_id("call_"), "type": "function",
+             "function": {"name": c.get("name"), "arguments": orjson.dumps(c.get("parameters") or {}).decode()}}
+            for c in tool_calls or () if isinstance(c, dict)]
+
+
 def from_cohere_chat(ctx: RelayContext, body: dict) -> dict:
+    message = {"role": "assistant", "content": body.get("text") or ""}
+    finish = _FINISH.get(body.get("finish_reason") or "COMPLETE", "stop")
+    calls = _openai_calls(ctx, body.get("tool_calls"))
+    if calls:
+        message["tool_calls"] = calls
+        finish = "tool_calls"
     hub = {"id": body.get("response_id") or ctx.new_id(), "object": "chat.completion", "created": ctx.now(),
-           "model": ctx.origin_model,
-           "choices": [{"index": 0, "message": {"role": "assistant", "content": body.get("text") or ""},
-                        "finish_reason": _FINISH.get(body.get("finish_reason") or "COMPLETE", "stop")}]}
+           "model": ctx.origin_model, "choices": [{"index": 0, "message": message, "finish_reason": finish}]}
     usage = _usage(body.get("meta"))
     if usage:
         hub["usage"] = usage
@@ -90,6 +169,7 @@ class CohereStreamDecoder(StreamDecoder):
         self.created = ctx.now()
         self._usage = None
         self._parts: list[str] = []
+        self._tools = False
 
     def _chunk(self, delta: dict, finish=None) -> dict:
         return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
@@ -110,9 +190,17 @@ class CohereStreamDecoder(StreamDecoder):
             text = data.get("text") or ""
             self._parts.append(text)
             return [self._chunk({"content": text})] if text else []
+        if kind == "tool-calls-generation":
+            calls = _openai_calls(self.ctx, data.get("tool_calls"))
+            for i, call in enumerate(calls):
+                call["index"] = i
+                self._parts.append(call["function"]["arguments"])
+            self._tools = self._tools or bool(calls)
+            return [self._chunk({"tool_calls": calls})] if calls else []
         if kind == "stream-end":
             response = data.get("response") if isinstance(data.get("response"), dict) else {}
-            out = [self._chunk({}, _FINISH.get(data.get("finish_reason") or "COMPLETE", "stop"))]
+            finish = "tool_calls" if self._tools else _FINISH.get(data.get("finish_reason") or "COMPLETE", "stop")
+            out = [self._chunk({}, finish)]
             self._usage = _usage(response.get("meta"))
             if self._usage:
                 out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.created,

@@ -75,3 +75,62 @@ def test_cohere_rerank_and_error(make_channel, vendor, gateway):
     resp, data = gateway.chat({"model": "command-r", "messages": [{"role": "user", "content": "x"}]})
     assert resp.status_code == 401
     assert "invalid api token" in orjson.loads(data)["error"]["message"]
+
+
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
+                                           "parameters": {"type": "object", "required": ["city"],
+                                                          "properties": {"city": {"type": "string", "description": "City"},
+                                                                         "days": {"type": "integer"}}}}}]
+
+
+def test_cohere_tool_call_round_trip(make_channel, vendor, gateway):
+    make_channel(type=35, base_url=vendor.url, key="k", models="command-r")
+    replies = iter([
+        json_reply({"response_id": "r1", "text": "", "finish_reason": "COMPLETE",
+                    "tool_calls": [{"name": "get_weather", "parameters": {"city": "Paris"}}],
+                    "meta": {"tokens": {"input_tokens": 30, "output_tokens": 8}}}),
+        json_reply({"response_id": "r2", "text": "It is sunny.", "finish_reason": "COMPLETE",
+                    "meta": {"tokens": {"input_tokens": 50, "output_tokens": 4}}})])
+    vendor.handler = lambda req: next(replies)
+    user = {"role": "user", "content": "Weather in Paris?"}
+    resp, data = gateway.chat({"model": "command-r", "tools": TOOLS, "messages": [user]})
+    assert resp.status_code == 200, data
+    sent = vendor.requests[-1].json()
+    assert sent["tools"] == [{"name": "get_weather", "description": "Weather of a city", "parameter_definitions": {
+        "city": {"description": "City", "type": "str", "required": True},
+        "days": {"description": "", "type": "int", "required": False}}}]
+    choice = orjson.loads(data)["choices"][0]
+    assert choice["finish_reason"] == "tool_calls"
+    call = choice["message"]["tool_calls"][0]
+    assert call["function"] == {"name": "get_weather", "arguments": '{"city":"Paris"}'}
+    resp, data = gateway.chat({"model": "command-r", "tools": TOOLS, "messages": [
+        user, {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": call["id"], "content": '{"forecast": "sunny"}'}]})
+    assert resp.status_code == 200, data
+    sent = vendor.requests[-1].json()
+    assert sent["message"] == ""
+    assert sent["chat_history"] == [{"role": "USER", "message": "Weather in Paris?"},
+                                    {"role": "CHATBOT", "message": "",
+                                     "tool_calls": [{"name": "get_weather", "parameters": {"city": "Paris"}}]}]
+    assert sent["tool_results"] == [{"call": {"name": "get_weather", "parameters": {"city": "Paris"}},
+                                     "outputs": [{"forecast": "sunny"}]}]
+    assert orjson.loads(data)["choices"][0]["message"]["content"] == "It is sunny."
+
+
+def test_cohere_stream_tool_calls_event(make_channel, vendor, gateway):
+    make_channel(type=35, base_url=vendor.url, key="k", models="command-r")
+    events = [{"is_finished": False, "event_type": "stream-start", "generation_id": "g1"},
+              {"is_finished": False, "event_type": "tool-calls-generation",
+               "tool_calls": [{"name": "get_weather", "parameters": {"city": "Rome"}}]},
+              {"is_finished": True, "event_type": "stream-end", "finish_reason": "COMPLETE",
+               "response": {"meta": {"tokens": {"input_tokens": 9, "output_tokens": 6}}}}]
+    vendor.handler = lambda req: Reply(chunks=[orjson.dumps(e) + b"\n" for e in events],
+                                       content_type="application/stream+json")
+    resp, data = gateway.chat({"model": "command-r", "stream": True, "tools": TOOLS,
+                               "messages": [{"role": "user", "content": "x"}]})
+    chunks = gateway.events(data)[:-1]
+    calls = [c["choices"][0]["delta"]["tool_calls"] for c in chunks if c["choices"] and
+             c["choices"][0]["delta"].get("tool_calls")]
+    assert calls[0][0]["index"] == 0 and calls[0][0]["function"]["arguments"] == '{"city":"Rome"}'
+    assert [c["choices"][0]["finish_reason"] for c in chunks if c["choices"] and c["choices"][0]["finish_reason"]] \
+        == ["tool_calls"]
