@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request, session
 from ..api.common import load, ok, transactional
 from ..api.ratelimits import critical_limit
 from ..errors import BadRequest
-from ..schemas.users import LoginIn, RegisterIn, ResetIn, login_out
+from ..schemas.users import EmailQueryIn, LoginIn, RegisterIn, ResetIn, login_out
 from ..services import users, verification
 from . import oauth, turnstile
 from .session import authenticated_user, end_session, start_session
@@ -25,11 +25,7 @@ def _check_turnstile_once() -> None:
 
 
 def _email_arg() -> str:
-    email = (request.args.get("email") or "").strip()
-    if not email or len(email) > 50 or "@" not in email or " " in email or email.startswith("@") \
-            or email.endswith("@"):
-        raise BadRequest("invalid request: email: not a valid email address")
-    return email
+    return load(EmailQueryIn(), {"email": (request.args.get("email") or "").strip()})["email"]
 
 
 @bp.post("/user/login")

@@ -47,6 +47,10 @@ class RegisterIn(_In):
     aff_code = fields.String(load_default="", validate=validate.Length(max=32))
 
 
+class EmailQueryIn(_In):
+    email = fields.String(required=True, validate=[validate.Length(min=1, max=EMAIL_MAX), _email])
+
+
 class ResetIn(_In):
     email = fields.String(required=True, validate=[validate.Length(min=1, max=EMAIL_MAX), _email])
     token = fields.String(required=True, validate=validate.Length(min=1, max=64))
