@@ -7,14 +7,13 @@ from flask import Blueprint, g, jsonify, request
 from ..app import get_settings
 from ..auth.decorators import admin_required
 from ..auth.session import authenticated_user
-from ..errors import BadRequest
 from ..schemas.redemptions import AdminTopup
 from ..schemas.tokens import ConsumeSchema, token_out
-from ..services import channels as channel_service
-from ..services import external_billing, options
+from ..services import external_billing
 from ..services import logs as log_service
 from ..services import redemptions as redemption_service
-from ..services.tokens import authenticate_relay_key, token_models
+from ..services.tokens import (authenticate_relay_key, billing_figures, key_available_models,
+                               token_models)
 from ..web import request_id
 from .common import load, ok, page_params, transactional
 
@@ -151,37 +150,16 @@ def user_by_token():
 @bp.get("/api/available_models")
 def available_models():
     token, user = relay_caller()
-    allowed = token_models(token)
-    if not allowed:
-        raise BadRequest("the token has no available models")
-    visible = set(channel_service.group_models(user.group))
-    return ok({"available": [m for m in allowed if m in visible], "enabled": True})
+    return ok({"available": key_available_models(token, user), "enabled": True})
 
 
 # ------------------------------------------------------------------ OpenAI-style dashboard
 
-def _amounts(kind: str) -> tuple[float, int]:
-    token, user = relay_caller()
-    per_unit = options.get_float("QuotaPerUnit", 500000.0) or 500000.0
-    if options.get_bool("DisplayTokenStatEnabled"):
-        used = token.used_quota or 0
-        total = (token.remain_quota or 0) + used
-    else:
-        used = user.used_quota or 0
-        total = (user.quota or 0) + used
-    amount = total if kind == "subscription" else used
-    if options.get_bool("DisplayInCurrencyEnabled"):
-        amount = amount / per_unit
-    if kind == "subscription" and token.unlimited_quota and options.get_bool("DisplayTokenStatEnabled"):
-        amount = 100000000
-    access_until = token.expired_time if token.expired_time not in (None, -1) else 0
-    return amount, access_until
-
-
 @bp.get("/dashboard/billing/subscription")
 @bp.get("/v1/dashboard/billing/subscription")
 def subscription():
-    amount, access_until = _amounts("subscription")
+    token, user = relay_caller()
+    amount, access_until = billing_figures(token, user, "subscription")
     return jsonify({"object": "billing_subscription", "has_payment_method": True,
                     "soft_limit_usd": amount, "hard_limit_usd": amount,
                     "system_hard_limit_usd": amount, "access_until": access_until})
@@ -190,6 +168,7 @@ def subscription():
 @bp.get("/dashboard/billing/usage")
 @bp.get("/v1/dashboard/billing/usage")
 def usage():
-    amount, _ = _amounts("usage")
+    token, user = relay_caller()
+    amount, _ = billing_figures(token, user, "usage")
     return jsonify({"object": "list", "total_usage": amount * 100})
 

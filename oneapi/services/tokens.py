@@ -276,4 +276,41 @@ def authenticate_relay_key(raw_header_value: str | None, *, client_ip: str | Non
 
 
 def token_models(token: Token) -> list[str]:
-    return [m for m in (token.models or "").split(",") if m.strip()]
+    return [m.strip() for m in (token.models or "").split(",") if m.strip()]
+
+
+def key_available_models(token: Token, user: User) -> list[str]:
+    """The key's allow-list (exact case, its order) intersected with the models the owner's
+    group can be routed to; a key without an allow-list is an error, like the fork."""
+    from .channels import group_models
+
+    allowed = token_models(token)
+    if not allowed:
+        raise BadRequest("the token has no available models")
+    visible = set(group_models(user.group))
+    return [m for m in allowed if m in visible]
+
+
+def billing_figures(token: Token, user: User, kind: str) -> tuple[float, int]:
+    """(amount, access_until) of the OpenAI-style /dashboard/billing endpoints.
+
+    ``DisplayTokenStatEnabled`` picks the key's figures (remain + used) over the user's;
+    ``DisplayInCurrencyEnabled`` divides by QuotaPerUnit; an unlimited key reports 100000000.
+    ``kind`` is "subscription" (total) or "usage" (used)."""
+    from . import options
+
+    per_unit = options.get_float("QuotaPerUnit", 500000.0) or 500000.0
+    token_stat = options.get_bool("DisplayTokenStatEnabled")
+    if token_stat:
+        used = token.used_quota or 0
+        total = (token.remain_quota or 0) + used
+    else:
+        used = user.used_quota or 0
+        total = (user.quota or 0) + used
+    amount = float(total if kind == "subscription" else used)
+    if options.get_bool("DisplayInCurrencyEnabled"):
+        amount = amount / per_unit
+    if kind == "subscription" and token_stat and token.unlimited_quota:
+        amount = 100000000
+    access_until = token.expired_time if token.expired_time not in (None, -1, 0) else 0
+    return amount, access_until
