@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..auth.decorators import current_caller, user_required
+from ..auth.decorators import current_caller, root_required, user_required
 from ..services import dashboard as dashboard_service
 from .common import ok
 
@@ -16,3 +16,9 @@ def user_dashboard():
     args = request.args
     return ok(dashboard_service.dashboard(current_caller(), args.get("from_date"), args.get("to_date"),
                                           args.get("user_id")))
+
+
+@bp.get("/dashboard/users")
+@root_required
+def dashboard_users():
+    return ok(dashboard_service.user_picker())

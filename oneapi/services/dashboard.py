@@ -7,7 +7,7 @@ from sqlalchemy import case, func
 
 from ..errors import BadRequest
 from ..extensions import db
-from ..models import Log, LogType, Role, User
+from ..models import Log, LogType, Role, User, UserStatus
 
 DAY = 86400
 MAX_DAYS_USER = 7
@@ -113,3 +113,14 @@ def dashboard(caller: User, from_raw: str | None, to_raw: str | None, user_raw: 
         "total_quota": sum(row["Quota"] for row in logs),
         "used_quota": int(used),
     }
+
+
+PICKER_LIMIT = 1000
+
+
+def user_picker() -> list[dict]:
+    """Root's user selector: a leading ``all`` entry, then up to 1000 live users."""
+    rows = db.session.execute(db.select(User.id, User.username, User.display_name)
+                              .where(User.status != UserStatus.DELETED).order_by(User.id).limit(PICKER_LIMIT)).all()
+    return [{"id": "all", "username": "all", "display_name": "All users"}] + [
+        {"id": r.id, "username": r.username, "display_name": r.display_name or ""} for r in rows]

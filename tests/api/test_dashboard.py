@@ -81,3 +81,13 @@ def test_dashboard_default_window_is_last_7_days(app, user_client):
         db.session.commit()
     data = client.get("/api/user/dashboard").get_json()["data"]
     assert sum(r["RequestCount"] for r in data["logs"]) == 2
+
+
+def test_dashboard_user_picker_is_root_only(root_client, user_client, admin_client, client, make_user):
+    user = make_user()
+    data = root_client.get("/api/user/dashboard/users").get_json()["data"]
+    assert data[0]["id"] == "all" and user.id in [row["id"] for row in data[1:]]
+    assert all(set(row) == {"id", "username", "display_name"} for row in data)
+    assert client.get("/api/user/dashboard/users").status_code == 401
+    assert user_client[0].get("/api/user/dashboard/users").status_code == 403
+    assert admin_client[0].get("/api/user/dashboard/users").status_code == 403
