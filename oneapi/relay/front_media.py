@@ -68,15 +68,17 @@ def audio_seconds(data: bytes, filename: str = "") -> float:
     (MP3 frames, MP4/M4A, OGG, FLAC ...), else the tokenizer's bitrate estimate."""
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         return tokenizer.audio_duration_seconds(data)
-    try:
-        import mutagen
+    import mutagen
+    from mutagen.mp3 import MP3
 
-        parsed = mutagen.File(io.BytesIO(data))
+    for opener in (mutagen.File, MP3):  # sniffed containers, then bare MPEG audio frames
+        try:
+            parsed = opener(io.BytesIO(data))
+        except Exception:  # noqa: BLE001 - not this container
+            continue
         length = getattr(getattr(parsed, "info", None), "length", None)
         if length and length > 0:
             return float(length)
-    except Exception:  # noqa: BLE001 - unknown container: estimate below
-        pass
     return tokenizer.audio_duration_seconds(data, filename.rsplit(".", 1)[-1] if "." in filename else "")
 
 
@@ -463,9 +465,7 @@ class MediaRelay(Relay):
                 resp.close()
                 self._settle(usage, {"stream_end": state} if state != "complete" else None)
 
-        headers = {}
-        for name in ("Content-Disposition", "Transfer-Encoding"):
-            if resp.headers.get(name) and name != "Transfer-Encoding":
-                headers[name] = resp.headers[name]
+        headers = {"Content-Disposition": resp.headers["Content-Disposition"]} \
+            if resp.headers.get("Content-Disposition") else {}
         return Response(generate(), status=resp.status_code, content_type=content_type, headers=headers,
                         direct_passthrough=True)

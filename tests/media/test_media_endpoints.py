@@ -244,3 +244,26 @@ def test_v2_rerank_path_is_the_same_endpoint(app, client, media_setup, media_ups
     assert _log(app, resp.headers["X-Oneapi-Request-Id"]).quota == 1000
     resp = _post(client, "/v2/rerank", headers=headers, json={"model": "rerank-v3.5"})
     assert resp.status_code == 400 and "query" in resp.get_json()["error"]["message"]
+
+
+def mp3_bytes(frames: int) -> bytes:
+    """MPEG-1 Layer III, 64 kbit/s, 44.1 kHz: 208-byte frames of 1152 samples."""
+    return (b"\xff\xfb\x50\x00" + b"\x00" * 204) * frames
+
+
+def test_audio_seconds_exact_for_wav_and_mp3():
+    from oneapi.relay.front_media import audio_seconds
+
+    assert audio_seconds(wav_bytes(2.5)) == 2.5
+    # CBR without a Xing header: length from the frame bitrate (2.6 s), not the 128 kbit/s guess (1.3 s)
+    assert abs(audio_seconds(mp3_bytes(100), "a.mp3") - 100 * 1152 / 44100) < 0.05
+    assert audio_seconds(b"\x00" * 16000, "x.bin") == 1.0  # unknown: 128 kbit/s estimate
+
+
+def test_transcription_mp3_billed_by_frame_duration(app, client, media_setup, media_upstream):
+    *_, headers = media_setup
+    resp = _post(client, "/v1/audio/transcriptions", headers=headers, content_type="multipart/form-data",
+                 data={"model": "whisper-1", "file": (io.BytesIO(mp3_bytes(400)), "a.mp3", "audio/mpeg")})
+    assert resp.status_code == 200, resp.get_data()
+    # 83200 bytes at 64 kbit/s = 10.4 s → 104 tokens × ratio 3
+    assert _log(app, resp.headers["X-Oneapi-Request-Id"]).quota == 312
