@@ -234,7 +234,11 @@ def search_channels(keyword: str, sort: str = "id", desc: bool = True, group: st
             conds.append(Channel.id == int(keyword))
         stmt = stmt.where(or_(*conds))
     if group:
-        stmt = stmt.where(or_(Channel.group == group, Channel.group.like(f"%{group}%")))
+        g = group.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(or_(Channel.group == group,
+                              Channel.group.like(f"{g},%", escape="\\"),
+                              Channel.group.like(f"%,{g}", escape="\\"),
+                              Channel.group.like(f"%,{g},%", escape="\\")))
     return list(db.session.execute(_ordered(stmt, sort, desc).limit(limit)).scalars())
 
 

@@ -248,3 +248,11 @@ def test_column_limits_are_clear_errors(app, root_client):
     assert body["success"] is False and "model name" in body["message"]
     with app.app_context():
         assert db.session.query(Channel).count() == 0
+
+
+def test_search_by_group_matches_whole_csv_items(root_client, make_channel):
+    make_channel(name="a", group="vip")
+    make_channel(name="b", group="default,svip")
+    make_channel(name="c", group="default,vip,x")
+    body = root_client.get("/api/channel/search?group=vip").get_json()
+    assert sorted(c["name"] for c in body["data"]) == ["a", "c"]
