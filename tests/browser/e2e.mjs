@@ -164,6 +164,17 @@ async function run() {
       await row.getByText(/\d+\.\d\ds/).waitFor(); // response time shown after reload
     });
 
+    await step('channel-balance-and-bulk-actions', async () => {
+      const row = page.getByTestId(`channel-row-${channelId}`);
+      await row.getByRole('button', { name: /^\$/ }).click(); // balance cell: GET /api/channel/update_balance/:id
+      await successToast(/balance: \$75\.00/); // mock: hard limit $100 - usage 2500 cents
+      await page.getByRole('button', { name: 'Test all' }).click();
+      await successToast(/Testing all channels started/);
+      await page.getByRole('button', { name: 'Delete disabled' }).click();
+      await successToast(/Disabled channels deleted/);
+      await page.getByTestId(`channel-row-${channelId}`).waitFor(); // an enabled channel survives
+    });
+
     await step('edit-priority-inline', async () => {
       const row = page.getByTestId(`channel-row-${channelId}`);
       const input = row.getByLabel('Priority');
