@@ -66,3 +66,22 @@ def test_sdk_images_audio_and_models(gateway, media):
     used = gateway.wait_for(lambda: gateway.row(User, user_id)["used_quota"] == 20000 + 38 + 90 + 30 and
                             gateway.row(User, user_id))
     assert used and used["quota"] == 5_000_000 - used["used_quota"]
+
+
+def test_proxy_streams_under_gunicorn(gateway, media):
+    import requests
+
+    from oneapi.models import Role
+
+    admin = gateway.add_user(quota=1000, role=int(Role.ADMIN))
+    key = gateway.add_token(admin)
+    channel_id = gateway.add_channel(media.url, models="proxy-only-model")
+    with requests.post(f"{gateway.url}/v1/oneapi/proxy/{channel_id}/v1/audio/speech", stream=True, timeout=30,
+                       headers={"Authorization": f"Bearer sk-{key}"}, json={"input": "x"}) as resp:
+        assert resp.status_code == 200 and resp.headers["Content-Type"] == "audio/mpeg"
+        body = b"".join(resp.iter_content(4096))
+        rid = resp.headers["X-Oneapi-Request-Id"]
+    assert body == AUDIO_BYTES
+    assert media.requests[-1]["headers"]["Authorization"] == "Bearer sk-upstream"
+    rows = gateway.wait_for(lambda: gateway.logs(request_id=rid))
+    assert rows[0]["model_name"] == "proxy" and rows[0]["quota"] == 0
