@@ -316,6 +316,24 @@ async function run() {
       await page.getByText(/Invalid: GroupRatio/).first().waitFor();
     });
 
+    await step('admin-creates-and-edits-user', async () => {
+      await page.goto(`${backend.url}/users/add`);
+      await page.getByLabel('Username').fill('e2e-made');
+      await page.getByLabel('Password').fill('made-password-1');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.waitForURL(/\/users$/);
+      const row = page.getByTestId('user-row-e2e-made');
+      await row.getByRole('link', { name: 'Edit' }).click();
+      await page.getByLabel('Display name').fill('Made By E2E');
+      await page.getByLabel('Quota (USD)').fill('3');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.waitForURL(/\/users$/);
+      await row.getByText('Made By E2E').waitFor();
+      await row.getByText('$3.0000').waitFor();
+      await row.getByRole('button', { name: 'Make admin' }).click();
+      await row.getByText('Admin', { exact: true }).waitFor();
+    });
+
     await step('ban-user-key-refused', async () => {
       await page.goto(`${backend.url}/users`);
       const row = page.getByTestId(`user-row-${NEW_USER.username}`);
