@@ -107,3 +107,10 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
     register_relay(app)
     register_web(app)
+    from .api.ratelimits import global_relay_limit, global_web_limit
+
+    for name, blueprint in app.blueprints.items():
+        if name.startswith("relay"):
+            global_relay_limit(blueprint)
+    app.view_functions["web_root"] = global_web_limit(app.view_functions["web_root"])
+    app.view_functions["web_path"] = global_web_limit(app.view_functions["web_path"])

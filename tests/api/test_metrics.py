@@ -7,7 +7,7 @@ def test_metrics_require_the_metrics_token(app, client):
     assert client.get("/metrics").status_code == 403
 
 
-def test_metrics_with_token(database_url):
+def test_metrics_with_token(app, database_url):
     app = create_app({"SETTINGS": from_env({"METRICS_TOKEN": "m-secret", "SESSION_SECRET": "x"}),
                       "SQLALCHEMY_DATABASE_URI": database_url})
     c = app.test_client()

@@ -30,7 +30,7 @@ def test_notice_about_home_page(client):
         assert body["success"] is True and body["data"] == ""
 
 
-def test_slave_node_redirects_ui_to_frontend_base_url(database_url):
+def test_slave_node_redirects_ui_to_frontend_base_url(app, database_url):
     from oneapi import create_app
     from oneapi.config import from_env
 
