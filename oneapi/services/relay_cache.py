@@ -149,13 +149,27 @@ def _csv(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in (value or "").split(",") if p.strip()))
 
 
+# Legacy ``other`` column back-fills config (reference relay §2.2): Azure / Xunfei / Gemini →
+# api_version, AIProxy Library → library_id, Ali → plugin.
+_LEGACY_OTHER = {3: "api_version", 18: "api_version", 24: "api_version", 21: "library_id", 17: "plugin"}
+
+
+def _config_with_legacy(row: Channel) -> dict:
+    config = _json_obj(row.config)
+    field_name = _LEGACY_OTHER.get(int(row.type or 0))
+    other = (getattr(row, "other", None) or "").strip()
+    if field_name and other and not config.get(field_name):
+        config[field_name] = other
+    return config
+
+
 def channel_info(row: Channel) -> ChannelInfo:
     return ChannelInfo(
         id=row.id, type=row.type, name=row.name or "", key=row.key or "", base_url=(row.base_url or "").rstrip("/"),
         status=row.status, weight=int(row.weight or 0), priority=int(row.priority or 0),
         models=_csv(row.models), groups=_csv(row.group) or ("default",),
         model_mapping={k: v for k, v in _json_obj(row.model_mapping).items() if isinstance(v, str) and v},
-        system_prompt=row.system_prompt or "", config=_json_obj(row.config),
+        system_prompt=row.system_prompt or "", config=_config_with_legacy(row),
         model_configs=_json_obj(row.model_configs), model_ratio=_json_obj(row.model_ratio),
         completion_ratio=_json_obj(row.completion_ratio), testing_model=row.testing_model or "",
         openai_organization=row.openai_organization or "", ratelimit=int(row.ratelimit or 0),

@@ -121,3 +121,12 @@ def test_azure_claude_goes_to_anthropic_messages(make_channel, vendor, gateway):
     assert resp.status_code == 200, data
     assert orjson.loads(data)["content"][0]["text"] == "from claude"
     assert vendor.requests[-1].path == "/anthropic/v1/messages"
+
+
+def test_azure_api_version_from_legacy_other_column(make_channel, vendor, gateway):
+    """Channels created by Go one-api keep the Azure api-version in ``other``."""
+    make_channel(type=3, base_url=vendor.url, key="k", models="gpt-4o", other="2023-05-15")
+    vendor.handler = lambda req: json_reply(CHAT)
+    resp, _ = gateway.chat({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 200
+    assert vendor.requests[-1].query == {"api-version": "2023-05-15"}
