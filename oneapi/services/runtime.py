@@ -39,6 +39,9 @@ def start(app: Flask) -> None:
             options.store().load()
         else:
             log.warning("database has no tables yet: run `oneapi migrate`")
+    from .scheduler import start_channel_test_loop
+
+    start_channel_test_loop(app, settings.channel_test_frequency)
 
 
 def _start_relay(app: Flask, settings) -> None:
