@@ -1,16 +1,20 @@
 """``GET /v1/models`` and ``GET /v1/models/<model>`` (reference relay §1, SCOPE §5).
 
 The models a key may use: the models the user's group can be routed to (enabled abilities of
-enabled channels) intersected with the token's allow-list when it has one. Each entry is an
-OpenAI model object; ``owned_by`` is the type slug of the first channel serving the model.
+enabled channels) intersected with the token's allow-list when it has one, minus models every
+serving channel lists in its ``hidden_models``. Each entry is an OpenAI model object;
+``owned_by`` is the type slug of the first channel serving the model.
 """
 from __future__ import annotations
 
 from flask import Response, request
 
 import orjson
+from sqlalchemy import select
 
 from ..channel_types import get_channel_type, is_known
+from ..extensions import db
+from ..models import Channel
 from ..errors import NotFound
 from ..services.relay_cache import channel_cache
 from .auth import authenticate
@@ -32,15 +36,35 @@ def _model_object(model: str, owner: str) -> dict:
     }
 
 
+def _hidden_models() -> dict[int, set[str]]:
+    """channel id → models it hides from listings (``hidden_models`` JSON array)."""
+    rows = db.session.execute(select(Channel.id, Channel.hidden_models)
+                              .where(Channel.hidden_models.isnot(None), Channel.hidden_models != "")).all()
+    db.session.rollback()
+    out: dict[int, set[str]] = {}
+    for channel_id, value in rows:
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            parsed = [p.strip() for p in str(value).split(",")]
+        if isinstance(parsed, list):
+            out[channel_id] = {m for m in parsed if isinstance(m, str) and m}
+    return out
+
+
 def available_models(group: str, allowed: set[str] | frozenset | list | tuple | None) -> dict[str, str]:
     """model → owner slug for ``group``, restricted to ``allowed`` when given."""
     snap = channel_cache().snapshot()
+    hidden = _hidden_models()
     out: dict[str, str] = {}
     allow = set(allowed) if allowed is not None else None
     for (g, model), candidates in snap.index.items():
         if g != group or (allow is not None and model not in allow) or not candidates:
             continue
-        channel = snap.channels.get(candidates[0].channel_id)
+        visible = [c for c in candidates if model not in hidden.get(c.channel_id, ())]
+        if not visible:
+            continue
+        channel = snap.channels.get(visible[0].channel_id)
         owner = "openai"
         if channel is not None and is_known(channel.type):
             owner = get_channel_type(channel.type).slug

@@ -68,3 +68,13 @@ def test_proxy_is_admin_only_and_checks_channel(client, make_user, make_token, m
     resp = client.get("/v1/oneapi/proxy/999999/x", headers={"Authorization": f"Bearer sk-{admin_key.key}"})
     assert resp.status_code == 400 and "Invalid Channel Id" in resp.get_json()["error"]["message"]
     assert media_upstream.requests == []
+
+
+def test_hidden_models_are_not_listed(client, make_user, make_token, make_channel, media_upstream):
+    user = make_user(quota=1000)
+    make_channel(base_url=media_upstream.url, models="gpt-4o,secret-model,shared", hidden_models='["secret-model","shared"]')
+    make_channel(base_url=media_upstream.url, models="shared")
+    key = make_token(user)
+    auth = {"Authorization": f"Bearer sk-{key.key}"}
+    assert [m["id"] for m in client.get("/v1/models", headers=auth).get_json()["data"]] == ["gpt-4o", "shared"]
+    assert client.get("/v1/models/secret-model", headers=auth).status_code == 404
