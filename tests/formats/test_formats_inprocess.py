@@ -195,3 +195,58 @@ def test_count_tokens_local_and_claude_code_paths(client, world, mocks):
         resp = _post(client, path, headers=headers, json=CLAUDE_BODY)
         assert resp.status_code == 200, (path, resp.data)
         assert resp.get_json()["content"][0]["text"] == "Hello from Claude"
+
+
+BAD_MESSAGES = [
+    {"model": "gpt-4o-mini", "max_tokens": 5, "messages": [{"role": "user", "content": 5}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "messages": [{"role": "user", "content": [{"type": "tool_result", "content": 7}]}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "messages": [{"role": "user", "content": [{"type": "image", "source": "x"}]}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "system": [1, 2], "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "system": [{"type": "text"}], "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "thinking": "yes", "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "tool_choice": 3, "tools": [{"name": "a"}], "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "tools": [1], "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "tools": [{"name": "a", "input_schema": 5}], "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "metadata": "m", "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "stop_sequences": "x", "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "messages": [{"role": "assistant", "content": [{"type": "tool_use", "input": "notadict"}]}]},
+    {"model": "gpt-4o-mini", "max_tokens": 5, "messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]},
+    {"model": 5, "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]},
+    {"model": "gpt-4o-mini", "messages": []},
+    [],
+]
+BAD_RESPONSES = [
+    {"model": "gpt-4o-mini", "input": 5},
+    {"model": "gpt-4o-mini", "input": [{"type": "message", "content": 5}]},
+    {"model": "gpt-4o-mini", "input": [{"type": "message", "role": "user", "content": [5]}]},
+    {"model": "gpt-4o-mini", "input": [{"type": "function_call_output", "output": 5}]},
+    {"model": "gpt-4o-mini", "input": "x", "tools": [5]},
+    {"model": "gpt-4o-mini", "input": "x", "tools": [{"type": "function"}], "tool_choice": 5},
+    {"model": "gpt-4o-mini", "input": "x", "reasoning": "high"},
+    {"model": "gpt-4o-mini", "input": "x", "text": "json"},
+    {"model": "gpt-4o-mini", "input": "x", "text": {"format": "json"}},
+    {"model": "gpt-4o-mini", "input": "x", "instructions": 5},
+    {"model": "gpt-4o-mini", "input": "x", "max_output_tokens": "a"},
+    {"model": "gpt-4o-mini", "input": [{"type": "reasoning", "summary": 5}]},
+]
+
+
+def test_malformed_bodies_are_clear_4xx_never_5xx(client, world):
+    """Bodies real clients should never send, but might: a 4xx in the caller's dialect (or a
+    tolerated 200), never a 500."""
+    _user, headers = world
+    failures = []
+    for path, bodies in (("/v1/messages", BAD_MESSAGES), ("/v1/responses", BAD_RESPONSES)):
+        for body in bodies:
+            for stream in (False, True):
+                sent = dict(body, stream=True) if (stream and isinstance(body, dict)) else body
+                resp = _post(client, path, headers=headers, data=orjson.dumps(sent),
+                             content_type="application/json")
+                if resp.status_code >= 500:
+                    failures.append((path, body, resp.status_code, resp.data[:300]))
+                elif resp.status_code >= 400:
+                    err = resp.get_json()
+                    shaped = err.get("type") == "error" if path == "/v1/messages" else "error" in err
+                    if not shaped or "request id" not in (err["error"]["message"]):
+                        failures.append((path, body, resp.status_code, resp.data[:300]))
+    assert not failures, "\n".join(map(str, failures))
