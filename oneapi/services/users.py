@@ -234,7 +234,8 @@ def rotate_access_token(user: User) -> str:
 def ensure_aff_code(user: User) -> str:
     if not user.aff_code:
         user.aff_code = _unique_aff_code()
-        db.session.flush()
+        _flush_unique()
+        _changed()
     return user.aff_code
 
 
