@@ -8,7 +8,7 @@ import {
 } from './harness.mjs';
 
 const OVERALL_TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS || 420000);
-const STEP_TIMEOUT_MS = 10000;
+const STEP_TIMEOUT_MS = Number(process.env.E2E_STEP_TIMEOUT_MS || 15000);
 const NEW_USER = { username: `e2e${Date.now() % 100000}`, password: 'e2e-password-1' };
 const NEW_SYSTEM_NAME = 'E2E Gateway';
 
