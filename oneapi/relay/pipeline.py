@@ -321,7 +321,9 @@ class Relay:
         ctx, adapter, front = self.ctx, self.adapter, self.front
         passthrough = front.format == adapter.native_format and front.passthrough_response(ctx)
         decoder = adapter.stream_decoder(ctx)
-        parser = SSEParser(ndjson=self.stream_format == "ndjson")
+        make_parser = getattr(adapter, "stream_parser", None)  # e.g. AWS binary eventstream
+        parser = (make_parser(ctx, self.stream_format) if make_parser else None) \
+            or SSEParser(ndjson=self.stream_format == "ndjson")
 
         def encode(events, out: list) -> None:
             for event in events:
