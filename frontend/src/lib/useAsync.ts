@@ -14,7 +14,7 @@ export function useAsync<T>(fn: () => Promise<T>, deps: unknown[]): AsyncState<T
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
   const runId = useRef(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // `deps` decide when `fn` is considered new (like useEffect deps)
   const stableFn = useCallback(fn, deps);
 
   useEffect(() => {

@@ -14,7 +14,7 @@ export function ChannelEditPage() {
   const toast = useToast();
   const nav = useNavigate();
   const { types, byId, error: typesError } = useChannelTypes();
-  const [draft, setDraft] = useState<ChannelDraft | null>(creating ? null : null);
+  const [draft, setDraft] = useState<ChannelDraft | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
 
