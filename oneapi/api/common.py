@@ -72,7 +72,8 @@ def page_params(default_size: int = 10) -> Page:
     size = _int_arg("size", 0) or _int_arg("page_size", 0) or _int_arg("items_per_page", 0)
     if size <= 0:
         size = default_size
-    return Page(page=max(p, 0), size=min(size, cap))
+    # a page far beyond any table is simply empty (and keeps OFFSET inside a bigint)
+    return Page(page=min(max(p, 0), 10**9), size=min(size, cap))
 
 
 def _int_arg(name: str, default: int) -> int:

@@ -9,6 +9,8 @@ USERNAME_MAX = 30
 DISPLAY_NAME_MAX = 20
 EMAIL_MAX = 50
 GROUP_MAX = 32
+MAX_QUOTA = 2**53 - 1  # exact in the browser's JSON numbers, fits every bigint column
+MAX_ID = 2**31 - 1
 _email = validate.Email(error="not a valid email address")
 
 
@@ -69,19 +71,19 @@ class UserCreateIn(_In):
     display_name = fields.String(load_default="", allow_none=True, validate=validate.Length(max=DISPLAY_NAME_MAX))
     email = fields.String(load_default="", allow_none=True,
                           validate=[validate.Length(max=EMAIL_MAX), _optional_email])
-    quota = fields.Integer(load_default=0, allow_none=True, validate=validate.Range(min=0))
+    quota = fields.Integer(load_default=0, allow_none=True, validate=validate.Range(min=0, max=MAX_QUOTA))
     group = fields.String(load_default="", allow_none=True, validate=validate.Length(max=GROUP_MAX))
     role = fields.Integer(load_default=int(Role.COMMON), allow_none=True)
 
 
 class UserUpdateIn(_In):
-    id = fields.Integer(required=True, validate=validate.Range(min=1))
+    id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     username = fields.String(allow_none=True, validate=[validate.Length(min=3, max=USERNAME_MAX), _no_blank])
     display_name = fields.String(allow_none=True, validate=validate.Length(max=DISPLAY_NAME_MAX))
     email = fields.String(allow_none=True, validate=[validate.Length(max=EMAIL_MAX), _optional_email])
     password = fields.String(allow_none=True, validate=validate.Length(max=20))
     group = fields.String(allow_none=True, validate=validate.Length(min=1, max=GROUP_MAX))
-    quota = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    quota = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=MAX_QUOTA))
     role = fields.Integer(allow_none=True, validate=validate.OneOf([int(r) for r in Role if r != Role.GUEST]))
     status = fields.Integer(allow_none=True, validate=validate.OneOf([int(s) for s in UserStatus]))
 

@@ -49,7 +49,7 @@ def resolve_scope(caller: User, raw: str | None) -> int | None:
         user_id = int(raw)
     except ValueError:
         raise BadRequest("invalid query parameter user_id: must be a user id or 'all'") from None
-    if db.session.get(User, user_id) is None:
+    if not 0 < user_id < 2**31 or db.session.get(User, user_id) is None:
         raise BadRequest(f"user {user_id} not found")
     return user_id
 

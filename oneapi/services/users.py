@@ -49,8 +49,11 @@ def _flush_unique() -> None:
 
 # --- lookups -------------------------------------------------------------------------------
 
+MAX_ID = 2**31 - 1
+
+
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
     if user is None or user.status == UserStatus.DELETED:
         raise NotFound(f"user {user_id} not found")
     return user

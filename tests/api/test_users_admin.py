@@ -202,3 +202,14 @@ def test_search_escapes_like_wildcards(root_client, make_user):
     make_user(username="axbxc")
     rows = root_client.get("/api/user/search?keyword=a_b!").get_json()["data"]
     assert [r["id"] for r in rows] == [under.id]
+
+
+def test_huge_numbers_are_clear_errors_or_empty_pages(root_client):
+    body = root_client.get("/api/user/?p=99999999999999999999").get_json()
+    assert body["success"] is True and body["data"] == []
+    body = root_client.put("/api/user/", json={"id": 1, "quota": 10**30}).get_json()
+    assert body["success"] is False and "quota" in body["message"]
+    body = root_client.put("/api/user/", json={"id": 10**20, "quota": 1}).get_json()
+    assert body["success"] is False and "id" in body["message"]
+    body = root_client.get("/api/user/99999999999999999999").get_json()
+    assert body["success"] is False and "not found" in body["message"]
