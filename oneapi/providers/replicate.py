@@ -20,7 +20,7 @@ from ..relay.context import RelayContext
 from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
-from .base import Adapter, PreparedRequest, StreamDecoder
+from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
 
 TERMINAL = ("succeeded", "failed", "canceled")
 _SIZES = {"1024x1024": "1:1", "1792x1024": "16:9", "1024x1792": "9:16", "1536x1024": "3:2", "1024x1536": "2:3",
@@ -186,3 +186,14 @@ class Replicate(Adapter):
 
     def stream_decoder(self, ctx: RelayContext) -> StreamDecoder:
         return ReplicateStreamDecoder(ctx)
+
+    def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
+        """Replicate errors are RFC 7807 problems: ``{"title", "detail", "status"}``."""
+        try:
+            data = orjson.loads(body) if body else None
+        except orjson.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and (data.get("detail") or data.get("title")):
+            message = str(data.get("detail") or data.get("title"))
+            return UpstreamErrorInfo(status, f"Replicate: {message}", code=str(data.get("title") or status))
+        return parse_openai_error(status, body)

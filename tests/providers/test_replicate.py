@@ -48,6 +48,7 @@ def test_replicate_chat_stream_request_and_failures(make_channel, vendor, gatewa
                                              "status": 401}, 401)
     resp, data = gateway.chat({"model": "m/chat", "messages": [{"role": "user", "content": "x"}]})
     assert resp.status_code == 401
+    assert "You did not pass a valid token" in orjson.loads(data)["error"]["message"]
 
 
 def test_replicate_image_prediction_is_polled(make_channel, vendor, gateway, monkeypatch):
