@@ -31,6 +31,8 @@ _MODULES = (
     "oneapi.providers.replicate",
     "oneapi.providers.anthropic.adapter",
     "oneapi.providers.gemini.adapter",
+    "oneapi.providers.aws.adapter",
+    "oneapi.providers.vertexai.adapter",
 )
 
 _registry: dict[int, Adapter] = {}

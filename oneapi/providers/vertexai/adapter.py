@@ -1,0 +1,221 @@
+"""Google Vertex AI (channel type 42).
+
+URLs (``{host}`` = channel base URL, else ``https://{region}-aiplatform.googleapis.com``, or
+``https://aiplatform.googleapis.com`` for the ``global`` location used by Gemini >= 2.5)::
+
+    Gemini  {host}/v1/projects/{p}/locations/{loc}/publishers/google/models/{m}:generateContent
+            ...:streamGenerateContent?alt=sse       embeddings ...:predict
+    Claude  {host}/v1/projects/{p}/locations/{loc}/publishers/anthropic/models/{m}:rawPredict
+            ...:streamRawPredict                    (body anthropic_version vertex-2023-10-16)
+
+Project: config ``vertex_ai_project_id`` (else the service account's ``project_id``).
+Location: config ``region`` (default ``us-central1``). Auth: ``Authorization: Bearer`` with an
+OAuth token from the service account (``auth``). Claude names ``claude-x-YYYYMMDD`` become
+``claude-x@YYYYMMDD`` (Vertex's version syntax).
+"""
+from __future__ import annotations
+
+import re
+
+import orjson
+
+from ...channel_types import ChannelType
+from ...relay.context import FORMAT_ANTHROPIC, RelayContext
+from ...relay.modes import RelayMode
+from .. import register
+from ..anthropic.adapter import EXTRA_BODY, AnthropicSSEDecoder, rewrite_claude_body
+from ..anthropic.convert import anthropic_error_to_openai, anthropic_to_chat_response, chat_to_anthropic_request
+from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo
+from ..gemini.adapter import GeminiSSEDecoder
+from ..gemini.convert import chat_to_gemini_request, gemini_error_to_openai, gemini_to_chat_response, \
+    gemini_usage_to_chat
+from . import auth
+
+try:
+    from ...relay.reasoning import apply_thinking_param
+except ImportError:  # pragma: no cover
+    apply_thinking_param = None
+
+VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
+DEFAULT_REGION = "us-central1"
+_GEMINI_VERSION = re.compile(r"gemini-(\d+(?:\.\d+)?)")
+_DATE_SUFFIX = re.compile(r"^(claude-.+)-(\d{8})$")
+
+
+def is_claude(model: str) -> bool:
+    return "claude" in model.lower()
+
+
+def vertex_model(model: str) -> str:
+    if model.startswith("models/"):
+        model = model[len("models/"):]
+    if is_claude(model) and "@" not in model:
+        match = _DATE_SUFFIX.match(model)
+        if match:
+            return f"{match.group(1)}@{match.group(2)}"
+    return model
+
+
+def location(ctx: RelayContext) -> str:
+    model = ctx.actual_model.lower()
+    match = _GEMINI_VERSION.search(model)
+    if match and not is_claude(model) and float(match.group(1)) >= 2.5:
+        return "global"
+    region = ctx.config.get("region") if isinstance(ctx.config, dict) else None
+    return str(region or DEFAULT_REGION).strip()
+
+
+def project_id(ctx: RelayContext) -> str:
+    config = ctx.config if isinstance(ctx.config, dict) else {}
+    project = config.get("vertex_ai_project_id")
+    if not project:
+        try:
+            project = auth.service_account(config, ctx.api_key).get("project_id")
+        except ValueError:
+            project = None
+    if not project:
+        raise ValueError("Vertex AI channel needs config vertex_ai_project_id")
+    return str(project).strip()
+
+
+def model_url(ctx: RelayContext, action: str) -> str:
+    loc = location(ctx)
+    if ctx.base_url:
+        host = ctx.base_url.rstrip("/")
+    elif loc == "global":
+        host = "https://aiplatform.googleapis.com"
+    else:
+        host = f"https://{loc}-aiplatform.googleapis.com"
+    publisher = "anthropic" if is_claude(ctx.actual_model) else "google"
+    return (f"{host}/v1/projects/{project_id(ctx)}/locations/{loc}/publishers/{publisher}/models/"
+            f"{vertex_model(ctx.actual_model)}:{action}")
+
+
+def _embedding_texts(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError("input: Vertex AI embeddings accept a string or a list of strings")
+
+
+@register
+class VertexAIAdapter(Adapter):
+    channel_types = (ChannelType.VERTEXAI,)
+    native_format = "vertexai"
+    modes = frozenset({RelayMode.CHAT, RelayMode.CLAUDE_MESSAGES, RelayMode.RESPONSE_API, RelayMode.EMBEDDINGS})
+    slug = "vertexai"
+
+    def request_url(self, ctx: RelayContext) -> str:
+        if ctx.mode == RelayMode.EMBEDDINGS:
+            return model_url(ctx, "predict")
+        if is_claude(ctx.actual_model):
+            return model_url(ctx, "streamRawPredict" if ctx.is_stream else "rawPredict")
+        if ctx.is_stream:
+            return model_url(ctx, "streamGenerateContent") + "?alt=sse"
+        return model_url(ctx, "generateContent")
+
+    def request_headers(self, ctx: RelayContext) -> dict[str, str]:
+        return {}
+
+    def convert_request(self, ctx: RelayContext, body: dict) -> PreparedRequest:
+        project_id(ctx)  # configuration errors surface before any network call
+        auth.service_account(ctx.config, ctx.api_key)
+        if ctx.mode == RelayMode.EMBEDDINGS:
+            if is_claude(ctx.actual_model):
+                raise ValueError("Claude models on Vertex AI do not serve embeddings")
+            out: dict = {"instances": [{"content": t} for t in _embedding_texts(body.get("input"))]}
+            if body.get("dimensions"):
+                out["parameters"] = {"outputDimensionality": int(body["dimensions"])}
+            return PreparedRequest(json=out)
+        if is_claude(ctx.actual_model):
+            return PreparedRequest(json=self._claude_body(ctx, body))
+        hub = {**body, "model": ctx.actual_model}
+        if ctx.thinking is True and not hub.get("reasoning_effort") and not isinstance(hub.get("thinking"), dict):
+            hub["reasoning_effort"] = ctx.reasoning_effort or "medium"
+        elif ctx.thinking is False:
+            hub["thinking"] = {"type": "disabled"}
+            hub.pop("reasoning_effort", None)
+        try:
+            out = chat_to_gemini_request(hub, ctx.gemini_safety_setting or "BLOCK_NONE")
+        except (TypeError, AttributeError, KeyError) as err:
+            raise ValueError(f"cannot convert the request to the Gemini format: {err}") from None
+        if not out["contents"]:
+            raise ValueError("messages: at least one user or assistant message with content is required")
+        return PreparedRequest(json=out)
+
+    def _claude_body(self, ctx: RelayContext, body: dict) -> dict:
+        original = ctx.extra.get(EXTRA_BODY)
+        if ctx.front_format == FORMAT_ANTHROPIC and isinstance(original, dict):
+            out = rewrite_claude_body(ctx, original)
+        else:
+            hub = {**body, "model": ctx.actual_model}
+            if apply_thinking_param is not None and ctx.thinking is not None:
+                hub = apply_thinking_param(hub, ctx.thinking, ctx.actual_model, ctx.reasoning_effort)
+                if ctx.thinking is False:
+                    hub["thinking"] = {"type": "disabled"}
+            try:
+                out = chat_to_anthropic_request(hub, ctx.default_max_tokens)
+            except (TypeError, AttributeError, KeyError) as err:
+                raise ValueError(f"cannot convert the request to the Anthropic format: {err}") from None
+            if not out["messages"]:
+                raise ValueError("messages: at least one user or assistant message with content is required")
+        out.pop("model", None)
+        out["anthropic_version"] = VERTEX_ANTHROPIC_VERSION
+        if ctx.is_stream:
+            out["stream"] = True
+        else:
+            out.pop("stream", None)
+        return out
+
+    def sign(self, ctx: RelayContext, prepared: PreparedRequest) -> PreparedRequest:
+        token = auth.access_token(ctx.config, ctx.api_key, ctx.relay_timeout)
+        prepared.headers = {k: v for k, v in prepared.headers.items() if k.lower() != "authorization"}
+        prepared.headers["Authorization"] = f"Bearer {token}"
+        return prepared
+
+    def convert_response(self, ctx: RelayContext, body: dict) -> dict:
+        if ctx.mode == RelayMode.EMBEDDINGS:
+            data, tokens = [], 0
+            for i, item in enumerate(body.get("predictions") or []):
+                emb = (item or {}).get("embeddings") or {}
+                data.append({"object": "embedding", "index": i, "embedding": emb.get("values") or []})
+                tokens += int((emb.get("statistics") or {}).get("token_count") or 0)
+            tokens = tokens or ctx.prompt_tokens
+            return {"object": "list", "data": data, "model": ctx.origin_model,
+                    "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+        if is_claude(ctx.actual_model):
+            hub = anthropic_to_chat_response(body, ctx.now())
+            hub["model"] = ctx.origin_model
+            if not hub.get("id"):
+                hub["id"] = ctx.new_id()
+            return hub
+        return gemini_to_chat_response(body, ctx.origin_model, ctx.now(), lambda: ctx.new_id(""))
+
+    def extract_usage(self, ctx: RelayContext, body: dict) -> dict | None:
+        if not isinstance(body, dict):
+            return None
+        if is_claude(ctx.actual_model):
+            return super().extract_usage(ctx, body)
+        return gemini_usage_to_chat(body.get("usageMetadata"))
+
+    def stream_decoder(self, ctx: RelayContext) -> StreamDecoder:
+        if is_claude(ctx.actual_model):
+            return AnthropicSSEDecoder(ctx.now())
+        return GeminiSSEDecoder(ctx.origin_model, ctx.now(), lambda: ctx.new_id(""))
+
+    def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
+        if status == 401:
+            auth.forget(ctx.config, ctx.api_key)
+        try:
+            data = orjson.loads(body) if body else None
+        except orjson.JSONDecodeError:
+            data = body[:1000].decode("utf-8", "replace") if body else ""
+        if isinstance(data, list) and data and isinstance(data[0], dict):
+            data = data[0]
+        if isinstance(data, dict) and data.get("type") == "error":
+            err = anthropic_error_to_openai(status, data)
+        else:
+            err = gemini_error_to_openai(status, data if data is not None else "")
+        return UpstreamErrorInfo(status, err["message"], type=str(err["type"] or "upstream_error"),
+                                 code=err["code"], param=None)
