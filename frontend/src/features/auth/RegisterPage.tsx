@@ -57,7 +57,7 @@ export function RegisterPage() {
     }
   }
 
-  if (status && status.password_register === false) {
+  if (status && (status.password_register === false || status.register_enabled === false)) {
     return <div className="auth-page"><div className="card auth-card">{t('register.disabled')}</div></div>;
   }
 
