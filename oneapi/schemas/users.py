@@ -26,8 +26,13 @@ def _no_blank(value: str) -> None:
         raise ValidationError("must not start or end with spaces")
 
 
+def _bcrypt_bytes(value: str) -> None:
+    if len(value.encode()) > 72:
+        raise ValidationError("password must be at most 72 bytes")
+
+
 def _password():
-    return validate.Length(min=8, max=20, error="password must be 8 to 20 characters")
+    return [validate.Length(min=8, max=20, error="password must be 8 to 20 characters"), _bcrypt_bytes]
 
 
 class _In(Schema):

@@ -214,6 +214,8 @@ def update_self(user: User, data: dict) -> User:
 def _set_password(user: User, password: str) -> None:
     if not 8 <= len(password) <= 20:
         raise BadRequest("invalid request: password: password must be 8 to 20 characters")
+    if len(password.encode()) > 72:
+        raise BadRequest("invalid request: password: password must be at most 72 bytes")
     user.password = hash_password(password)
 
 

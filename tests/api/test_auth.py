@@ -191,3 +191,13 @@ def test_concurrent_registration_of_one_name_creates_one_user(app):
     assert all(b["message"] == "username already exists" for b in bodies if not b["success"])
     with app.app_context():
         assert db.session.execute(db.select(db.func.count(User.id)).where(User.username == "racer")).scalar_one() == 1
+
+
+def test_multibyte_password_over_bcrypt_limit_is_refused(client, user_client):
+    body = register(client, username="emoji", password="😀" * 20)
+    assert body["success"] is False and "72 bytes" in body["message"]
+    c, _ = user_client
+    body = c.put("/api/user/self", json={"password": "😀" * 20}).get_json()
+    assert body["success"] is False and "72 bytes" in body["message"]
+    assert register(client, username="accent", password="pässwörd1")["success"] is True
+    assert login(client, "accent", "pässwörd1")["username"] == "accent"
