@@ -86,3 +86,48 @@ def test_coze_stream_and_error(make_channel, vendor, gateway):
     vendor.handler = lambda req: json_reply({"code": 4000, "msg": "bot not published"})
     resp, data = gateway.chat({"model": "bot-1", "messages": [{"role": "user", "content": "hi"}]})
     assert resp.status_code == 400 and "bot not published" in orjson.loads(data)["error"]["message"]
+
+
+def test_coze_oauth_jwt_app_exchanges_and_caches_token(make_channel, vendor, gateway):
+    import base64
+    import time
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    app_json = orjson.dumps({"client_type": "jwt", "client_id": "app-123", "public_key_id": "kid-9",
+                             "private_key": pem, "coze_api_base": vendor.url}).decode()
+    make_channel(type=34, base_url=vendor.url, key=app_json, models="bot-5", config='{"auth_type": "oauth_jwt"}')
+
+    def b64d(part):
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+    def handler(req):
+        if req.path == "/api/permission/oauth2/token":
+            jwt = req.headers["Authorization"].removeprefix("Bearer ")
+            header, claims, sig = jwt.split(".")
+            key.public_key().verify(b64d(sig), f"{header}.{claims}".encode(), padding.PKCS1v15(), hashes.SHA256())
+            head, body = orjson.loads(b64d(header)), orjson.loads(b64d(claims))
+            assert head == {"alg": "RS256", "typ": "JWT", "kid": "kid-9"}
+            assert body["iss"] == "app-123" and body["aud"] == "127.0.0.1" and body["exp"] - body["iat"] == 3600
+            assert req.json()["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+            return json_reply({"access_token": "czs_token", "expires_in": int(time.time()) + 900})
+        assert req.headers["Authorization"] == "Bearer czs_token"
+        return json_reply({"messages": [{"type": "answer", "role": "assistant", "content": "ok"}], "code": 0})
+
+    vendor.handler = handler
+    for _ in range(2):
+        resp, data = gateway.chat({"model": "bot-5", "messages": [{"role": "user", "content": "hi"}]})
+        assert resp.status_code == 200, data
+    assert [r.path for r in vendor.requests] == ["/api/permission/oauth2/token", "/open_api/v2/chat",
+                                                 "/open_api/v2/chat"]
+
+
+def test_coze_oauth_bad_app_json_is_400(make_channel, vendor, gateway):
+    make_channel(type=34, base_url=vendor.url, key="not-json", models="bot-5", config='{"auth_type": "oauth_jwt"}')
+    resp, data = gateway.chat({"model": "bot-5", "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 400 and "OAuth app JSON" in orjson.loads(data)["error"]["message"]
+    assert vendor.requests == []
