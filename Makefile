@@ -47,6 +47,8 @@ test-postgres: venv test-services
 test-python: test-sqlite test-postgres
 
 test: venv test-services
+	@# real clients for the end-to-end checks (tests skip only when an install failed)
+	-$(MAKE) --no-print-directory claude-code codex
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 	@if grep -q '^test-frontend:' mk/frontend.mk 2>/dev/null; then $(MAKE) --no-print-directory test-frontend; fi
