@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 5.0
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Pragma": "no-cache"}
-_SKIP_FORWARD = ("x-api-key", "x-forwarded-", "x-real-ip", "x-oneapi-")
+_SKIP_FORWARD = ("x-api-key", "x-goog-api-key", "x-forwarded-", "x-real-ip", "x-oneapi-")
 ERROR_BODY_LIMIT = 1 << 20
 
 
@@ -312,8 +312,11 @@ class Relay:
             out = front.encode_response(ctx, hub)
             usage_dict = hub.get("usage") if isinstance(hub, dict) else None
         usage = usage_from_dict(usage_dict, ctx.prompt_tokens, lambda: _completion_tokens(ctx, hub))
-        response = Response(out, status=resp.status_code,
-                            content_type=resp.headers.get("Content-Type") or "application/json")
+        if out is content:  # verbatim: keep the upstream status and content type
+            response = Response(out, status=resp.status_code,
+                                content_type=resp.headers.get("Content-Type") or "application/json")
+        else:
+            response = Response(out, status=200, content_type="application/json")
         response.call_on_close(lambda: self._settle(usage))
         return response
 
