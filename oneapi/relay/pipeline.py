@@ -178,6 +178,7 @@ class Relay:
         try:
             retries = max(options.get_int("RetryTimes", 0), 0)
             info: UpstreamErrorInfo | None = None
+            doubled = False
             while True:
                 outcome = self._attempt()
                 if isinstance(outcome, Response):
@@ -187,6 +188,8 @@ class Relay:
                 health.record_failure(self.settings, ctx.group, ctx.origin_model, ctx.channel_id, info,
                                       connection_error)
                 db.session.close()
+                if info.status == 429 and not doubled:  # reference §2.10: 429 doubles the budget
+                    retries, doubled = retries * 2, True
                 if pinned is not None or not health.is_retryable(info.status) or retries <= 0:
                     break
                 retries -= 1
@@ -273,6 +276,9 @@ class Relay:
             except requests.RequestException as err:
                 return UpstreamErrorInfo(502, f"read response body failed: {_short(err)}",
                                          code="read_response_body_failed"), True
+            synthetic = self._json_as_stream(resp, content)
+            if synthetic is not None:
+                return synthetic
             info = adapter.convert_error(ctx, 502, content)
             if info.raw is None:
                 info.message = f"upstream answered a stream request with {content_type or 'no content type'}"
@@ -380,6 +386,44 @@ class Relay:
         response = Response(generate(), status=200, mimetype="text/event-stream", headers=STREAM_HEADERS,
                             direct_passthrough=True)
         return response
+
+    def _json_as_stream(self, resp: requests.Response, content: bytes) -> Response | None:
+        """Some upstreams ignore ``stream``: replay a complete chat answer as one stream."""
+        ctx, adapter, front = self.ctx, self.adapter, self.front
+        if ctx.mode != RelayMode.CHAT or not 200 <= resp.status_code < 300:
+            return None
+        try:
+            data = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict) or not data.get("choices") or data.get("error"):
+            return None
+        hub = adapter.convert_response(ctx, data)
+        choices = []
+        for i, choice in enumerate(hub.get("choices") or ()):
+            message = dict(choice.get("message") or {})
+            calls = message.get("tool_calls")
+            if isinstance(calls, list):
+                message["tool_calls"] = [{**call, "index": n} for n, call in enumerate(calls) if isinstance(call, dict)]
+            choices.append({"index": choice.get("index", i), "delta": message,
+                            "finish_reason": choice.get("finish_reason") or "stop"})
+        base = {"id": hub.get("id") or ctx.new_id(), "object": "chat.completion.chunk",
+                "created": hub.get("created") or ctx.now(), "model": hub.get("model") or ctx.actual_model}
+        usage_dict = hub.get("usage") if isinstance(hub.get("usage"), dict) else None
+        usage = usage_from_dict(usage_dict, ctx.prompt_tokens, lambda: _completion_tokens(ctx, hub))
+        pieces = [front.encode_chunk(ctx, {**base, "choices": choices})]
+        if usage_dict:
+            pieces.append(front.encode_chunk(ctx, {**base, "choices": [], "usage": usage_dict}))
+        pieces.append(front.encode_done(ctx, usage_dict))
+
+        def generate():
+            try:
+                yield b"".join(p for p in pieces if p)
+            finally:
+                self._settle(usage, {"upstream_ignored_stream": True})
+
+        return Response(generate(), status=200, mimetype="text/event-stream", headers=STREAM_HEADERS,
+                        direct_passthrough=True)
 
     def _settle(self, usage: Usage, extra: dict | None = None) -> None:
         try:

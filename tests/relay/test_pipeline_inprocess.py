@@ -75,3 +75,19 @@ def test_missing_and_unknown_key(client, relay_setup):
     resp = client.post("/v1/chat/completions", headers={"Authorization": "Bearer sk-nope"},
                        json={"model": "x", "messages": [{"role": "user", "content": "a"}]})
     assert resp.status_code == 401
+
+
+def test_upstream_ignoring_stream_is_replayed_as_sse(app, client, relay_setup, upstream):
+    _user, _token, _channel, headers = relay_setup
+    resp = client.post("/v1/chat/completions", headers=headers, buffered=False,
+                       json={"model": "gpt-3.5-turbo", "stream": True, "mock": {"scenario": "json_to_stream"},
+                             "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 200 and resp.mimetype == "text/event-stream"
+    data = b"".join(resp.response)
+    resp.close()
+    events = [line[6:] for line in data.split(b"\n") if line.startswith(b"data: ")]
+    assert events[-1] == b"[DONE]"
+    assert orjson.loads(events[0])["choices"][0]["delta"]["content"] == "Hello from mock"
+    assert orjson.loads(events[1])["usage"]["prompt_tokens"] == 11
+    log = _rows(app, Log, request_id=resp.headers["X-Oneapi-Request-Id"])[0]
+    assert (log.prompt_tokens, log.completion_tokens) == (11, 7)
