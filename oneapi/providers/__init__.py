@@ -33,6 +33,7 @@ _MODULES = (
     "oneapi.providers.gemini.adapter",
     "oneapi.providers.aws.adapter",
     "oneapi.providers.vertexai.adapter",
+    "oneapi.providers.xunfei.adapter",
 )
 
 _registry: dict[int, Adapter] = {}

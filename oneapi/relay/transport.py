@@ -19,6 +19,7 @@ _session: requests.Session | None = None
 _session_pid = 0
 _session_proxy = ""
 _lock = threading.Lock()
+_mounts: dict = {}  # URL prefix -> requests transport adapter (e.g. a vendor WebSocket bridge)
 
 READ_CHUNK = 64 * 1024
 KEEPALIVE = object()
@@ -42,8 +43,21 @@ def session(proxy: str = "") -> requests.Session:
             s.mount("https://", adapter)
             if proxy:
                 s.proxies = {"http": proxy, "https": proxy}
+            for prefix, extra in _mounts.items():
+                s.mount(prefix, extra)
             _session, _session_pid, _session_proxy = s, pid, proxy
     return _session
+
+
+def mount(prefix: str, adapter) -> None:
+    """Serve URLs starting with ``prefix`` with ``adapter`` (a ``requests`` transport adapter)
+    in every session, e.g. a provider's WebSocket bridge that synthesises HTTP responses."""
+    with _lock:
+        if _mounts.get(prefix) is adapter:
+            return
+        _mounts[prefix] = adapter
+        if _session is not None:
+            _session.mount(prefix, adapter)
 
 
 def timeout_of(relay_timeout: int):

@@ -150,15 +150,3 @@ def _error_json(kind: str, message: str) -> bytes:
 
     return orjson.dumps({"type": "error", "error": {"type": kind, "message": message}})
 
-
-def encode_frame(headers: dict[str, str], payload: bytes) -> bytes:
-    """One frame with string headers (used by loopback mocks and tests)."""
-    hbytes = b""
-    for name, value in headers.items():
-        n, v = name.encode(), value.encode()
-        hbytes += bytes([len(n)]) + n + b"\x07" + struct.pack(">H", len(v)) + v
-    total = 16 + len(hbytes) + len(payload)
-    prelude = struct.pack(">II", total, len(hbytes))
-    prelude += struct.pack(">I", zlib.crc32(prelude))
-    body = prelude + hbytes + payload
-    return body + struct.pack(">I", zlib.crc32(body))
