@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     gunicorn_args = [
         "gunicorn", "-k", "gevent", "-w", str(workers), "--worker-connections", "1000",
         "-b", bind, "-c", os.path.join(os.path.dirname(__file__), "gunicorn_conf.py"),
-        "--graceful-timeout", str(settings.shutdown_timeout), "--timeout", "0", "wsgi:app",
+        "--graceful-timeout", str(settings.shutdown_timeout), "--timeout", "0", "--no-control-socket",
+        "wsgi:app",
     ]
     os.execvp(gunicorn_args[0], gunicorn_args)
     return 0
