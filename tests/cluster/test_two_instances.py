@@ -47,7 +47,8 @@ class Instance:
         self.log = open(tmp / "gunicorn.log", "wb")
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "-k", "gevent", "-w", "2", "-b", f"127.0.0.1:{self.port}",
-             "-c", str(ROOT / "oneapi" / "gunicorn_conf.py"), "--graceful-timeout", "5", "wsgi:app"],
+             "-c", str(ROOT / "oneapi" / "gunicorn_conf.py"), "--graceful-timeout", "5", "--no-control-socket",
+             "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
