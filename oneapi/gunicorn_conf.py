@@ -2,6 +2,9 @@
 # Apply the patches before anything imports socket/ssl or the database drivers.
 worker_class = "gevent"
 keepalive = 75
+# gunicorn 27 opens a control socket at one fixed path per user: several instances per host
+# (tests, blue/green deploys) would fight over it.
+control_socket_disable = True
 accesslog = None
 
 
