@@ -65,9 +65,27 @@ def start(name: str, argv: list[str], log_dir: str, env: dict | None = None,
     popen = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              env=full_env, cwd=cwd, start_new_session=True)
     logf.close()
+    set_autogroup_nice(popen.pid)
     p = Proc(name, popen, log_path)
     _STARTED.append(p)
     return p
+
+
+def set_autogroup_nice(pid: int) -> None:
+    """With BENCH_NICE, also give pid's scheduler autogroup that niceness.
+
+    Linux autogroups schedule each session as one unit: a process's nice value
+    only ranks it inside its session, and every server started here opens its own
+    session. Writing /proc/<pid>/autogroup is what ranks them against other jobs.
+    """
+    nice = os.environ.get("BENCH_NICE")
+    if not nice:
+        return
+    try:
+        with open("/proc/%d/autogroup" % pid, "w") as f:
+            f.write(str(int(nice)))
+    except OSError:
+        pass
 
 
 def stop_all() -> None:

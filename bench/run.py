@@ -116,6 +116,7 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="oneapi-bench-")
     if os.environ.get("BENCH_NICE"):
         os.setpriority(os.PRIO_PROCESS, 0, int(os.environ["BENCH_NICE"]))
+        procs.set_autogroup_nice(os.getpid())
         log("running at niceness %d (inherited by every process started here)"
             % os.getpriority(os.PRIO_PROCESS, 0))
     load_before = os.getloadavg()
