@@ -247,10 +247,12 @@ def main() -> int:
     print()
     print(report.checks_text(chk, rat))
     for n in names:
-        se = summary[n].get("s50_error_rate")
-        if se:
-            print("Note: %s had stream errors at c=50 (max %.1f%% of streams in a round: "
-                  "timeouts/incomplete/non-2xx; see the JSON)" % (n, 100 * se))
+        for test, rounds in measured[n]["rounds"].items():
+            worst = max((r.get("error_rate") or 0.0) for r in rounds)
+            if worst > 0:
+                print("WARNING: %s had errors in test %s (worst round %.1f%%: non-2xx, socket "
+                      "errors, timeouts or incomplete streams; see the JSON)" % (
+                          n, test, 100 * worst))
     for n, why in skipped.items():
         print("Skipped %s: %s" % (n, why.splitlines()[0][:300]))
     for n, v in log_rows.items():
