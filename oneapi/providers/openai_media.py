@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import orjson
+
 from ..relay.context import RelayContext
 from ..relay.modes import RelayMode, endpoint_name
 from . import AdapterNotFound, get_adapter
@@ -60,12 +62,31 @@ def media_body(ctx: RelayContext, hub: dict) -> PreparedRequest:
     return PreparedRequest(json=out)
 
 
-class _NoStream(StreamDecoder):
+class MediaStreamDecoder(StreamDecoder):
+    """Streamed image generation/edits (gpt-image-*): events are forwarded verbatim; the
+    ``*.completed`` event's token usage is kept in ``ctx.extra["image_usage"]`` for billing."""
+
+    def __init__(self, ctx: RelayContext):
+        self.ctx = ctx
+        self._usage: dict | None = None
+
     def feed(self, event):
+        if event.data == b"[DONE]":
+            return []
+        try:
+            data = orjson.loads(event.data)
+        except orjson.JSONDecodeError:
+            return []
+        if isinstance(data, dict) and isinstance(data.get("usage"), dict):
+            self._usage = data["usage"]
+            self.ctx.extra["image_usage"] = data["usage"]
         return []
 
     def usage(self):
-        return None
+        if not self._usage:
+            return None
+        prompt, completion = int(self._usage.get("input_tokens") or 0), int(self._usage.get("output_tokens") or 0)
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
 class OpenAIMedia(Adapter):
@@ -104,7 +125,7 @@ class OpenAIMedia(Adapter):
         return body
 
     def stream_decoder(self, ctx: RelayContext) -> StreamDecoder:
-        return _NoStream()
+        return MediaStreamDecoder(ctx)
 
 
 _wrappers: dict[int, OpenAIMedia] = {}

@@ -30,6 +30,7 @@ from ..services import billing, pricing, routing
 from . import tokenizer, transport
 from .context import RelayContext
 from .modes import RelayMode
+from .sse import encode_json
 from .pipeline import Relay, _client_ip, _parse_body, _short, build_context
 from .auth import authenticate, check_model_allowed
 from .usage import Usage
@@ -129,7 +130,7 @@ class MediaFront:
         return orjson.dumps(hub)
 
     def encode_chunk(self, ctx: RelayContext, chunk: dict) -> bytes:
-        return b""
+        return encode_json(chunk)  # streamed images decoded by a non-media adapter
 
     def encode_done(self, ctx: RelayContext, usage) -> bytes:
         return b""
@@ -164,6 +165,11 @@ class ImageFront(MediaFront):
 
     def model_of(self, body: dict) -> str:
         return self._field(body, "model") or self.default_model
+
+    def is_stream(self, body: dict) -> bool:
+        """gpt-image-* stream partial images as SSE (``stream: true``)."""
+        value = self._field(body, "stream")
+        return value is True or (isinstance(value, str) and value.lower() == "true")
 
     def decode_request(self, ctx: RelayContext, body: dict) -> dict:
         prompt = self._field(body, "prompt")
@@ -444,6 +450,17 @@ class MediaRelay(Relay):
             if not isinstance(data, dict):
                 return UpstreamErrorInfo(502, "polling upstream job returned invalid JSON",
                                          code="unmarshal_response_body_failed"), False
+
+    def _settle(self, usage: Usage, extra: dict | None = None) -> None:
+        """Streamed images: the ``*.completed`` event's token usage prices gpt-image-*."""
+        ctx = self.ctx
+        image_usage = ctx.extra.get("image_usage")
+        if ctx.is_stream and isinstance(image_usage, dict) and self.charge is not None:
+            quota, usage = self.front.final_quota(ctx, self.charge.price, self.charge.group_ratio,
+                                                  {"usage": image_usage})
+            if quota is not None:
+                ctx.extra["fixed_quota"] = int(quota)
+        super()._settle(usage, extra)
 
     def _binary_response(self, resp: requests.Response, content_type: str) -> Response:
         """TTS: the audio is streamed to the client as the upstream produces it."""

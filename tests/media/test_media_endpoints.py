@@ -267,3 +267,17 @@ def test_transcription_mp3_billed_by_frame_duration(app, client, media_setup, me
     assert resp.status_code == 200, resp.get_data()
     # 83200 bytes at 64 kbit/s = 10.4 s → 104 tokens × ratio 3
     assert _log(app, resp.headers["X-Oneapi-Request-Id"]).quota == 312
+
+
+def test_gpt_image_stream_forwards_events_and_bills_usage(app, client, media_setup, media_upstream):
+    *_, headers = media_setup
+    resp = client.post("/v1/images/generations", headers=headers, buffered=False,
+                       json={"model": "gpt-image-1", "prompt": "x", "stream": True, "partial_images": 1})
+    assert resp.status_code == 200 and resp.mimetype == "text/event-stream"
+    data = b"".join(resp.response)
+    resp.close()
+    assert b"event: image_generation.partial_image\ndata: " in data
+    assert b"event: image_generation.completed\ndata: " in data and b'"ZnVsbA=="' in data
+    assert orjson.loads(media_upstream.requests[-1]["body"])["stream"] is True
+    log = _log(app, resp.headers["X-Oneapi-Request-Id"])
+    assert log.quota == 20150 and log.is_stream  # token usage of the completed event

@@ -107,12 +107,29 @@ class _Handler(BaseHTTPRequestHandler):
     def _images(self, body: dict):
         n = int(body.get("n") or 1)
         model = body.get("model") or "dall-e-2"
+        if body.get("stream") in (True, "true"):
+            return self._image_stream(body)
         if model.startswith("gpt-image"):
             return self._json(200, {"created": int(time.time()), "data": [{"b64_json": "aGVsbG8="}] * n,
                                     "usage": GPT_IMAGE_USAGE})
         return self._json(200, {"created": int(time.time()),
                                 "data": [{"url": f"https://img.example/{i}.png", "revised_prompt": body.get("prompt")}
                                          for i in range(n)]})
+
+    def _image_stream(self, body: dict):
+        """gpt-image-* ``stream: true``: partial images then the completed event with usage."""
+        kind = "image_edit" if "image" in (body.get("_files") or ()) else "image_generation"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        events = [{"type": f"{kind}.partial_image", "b64_json": "cGFydA==", "partial_image_index": 0},
+                  {"type": f"{kind}.completed", "b64_json": "ZnVsbA==", "usage": GPT_IMAGE_USAGE}]
+        for event in events:
+            piece = b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
 
     def _speech(self, body: dict):
         self.send_response(200)
