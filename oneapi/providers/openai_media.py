@@ -64,7 +64,7 @@ def media_body(ctx: RelayContext, hub: dict) -> PreparedRequest:
 
 class MediaStreamDecoder(StreamDecoder):
     """Streamed image generation/edits (gpt-image-*): events are forwarded verbatim; the
-    ``*.completed`` event's token usage is kept in ``ctx.extra["image_usage"]`` for billing."""
+    ``*.completed`` event's token usage is kept in ``ctx.extra["stream_usage"]`` for billing."""
 
     def __init__(self, ctx: RelayContext):
         self.ctx = ctx
@@ -79,7 +79,7 @@ class MediaStreamDecoder(StreamDecoder):
             return []
         if isinstance(data, dict) and isinstance(data.get("usage"), dict):
             self._usage = data["usage"]
-            self.ctx.extra["image_usage"] = data["usage"]
+            self.ctx.extra["stream_usage"] = data["usage"]
         return []
 
     def usage(self):

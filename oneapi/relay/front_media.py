@@ -256,6 +256,11 @@ class TranscriptionFront(MediaFront):
         mp = body.get(MULTIPART_KEY)
         return (mp.get("model") if isinstance(mp, Multipart) else None) or self.default_model
 
+    def is_stream(self, body: dict) -> bool:
+        """gpt-4o-transcribe style ``stream=true``: transcript events relayed as they come."""
+        mp = body.get(MULTIPART_KEY)
+        return isinstance(mp, Multipart) and (mp.get("stream") or "").lower() == "true"
+
     def decode_request(self, ctx, body):
         mp: Multipart = body[MULTIPART_KEY]
         files = [f for f in mp.files if f[0] == "file"]
@@ -452,12 +457,13 @@ class MediaRelay(Relay):
                                          code="unmarshal_response_body_failed"), False
 
     def _settle(self, usage: Usage, extra: dict | None = None) -> None:
-        """Streamed images: the ``*.completed`` event's token usage prices gpt-image-*."""
+        """Streamed media: the final event's token usage prices gpt-image-* (whisper-style
+        transcription keeps its per-second price)."""
         ctx = self.ctx
-        image_usage = ctx.extra.get("image_usage")
-        if ctx.is_stream and isinstance(image_usage, dict) and self.charge is not None:
+        stream_usage = ctx.extra.get("stream_usage")
+        if ctx.is_stream and isinstance(stream_usage, dict) and self.charge is not None:
             quota, usage = self.front.final_quota(ctx, self.charge.price, self.charge.group_ratio,
-                                                  {"usage": image_usage})
+                                                  {"usage": stream_usage})
             if quota is not None:
                 ctx.extra["fixed_quota"] = int(quota)
         super()._settle(usage, extra)

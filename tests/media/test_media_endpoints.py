@@ -281,3 +281,18 @@ def test_gpt_image_stream_forwards_events_and_bills_usage(app, client, media_set
     assert orjson.loads(media_upstream.requests[-1]["body"])["stream"] is True
     log = _log(app, resp.headers["X-Oneapi-Request-Id"])
     assert log.quota == 20150 and log.is_stream  # token usage of the completed event
+
+
+def test_transcription_stream_relays_events(app, client, media_setup, media_upstream):
+    *_, headers = media_setup
+    resp = client.post("/v1/audio/transcriptions", headers=headers, buffered=False,
+                       content_type="multipart/form-data",
+                       data={"model": "whisper-1", "stream": "true",
+                             "file": (io.BytesIO(wav_bytes(2.0)), "a.wav", "audio/wav")})
+    assert resp.status_code == 200 and resp.mimetype == "text/event-stream"
+    data = b"".join(resp.response)
+    resp.close()
+    assert data.count(b"transcript.text.delta") == 2 and b"transcript.text.done" in data
+    assert media_upstream.requests[-1]["fields"]["stream"] == "true"
+    log = _log(app, resp.headers["X-Oneapi-Request-Id"])
+    assert log.quota == 60 and log.is_stream  # still billed by duration (2 s)

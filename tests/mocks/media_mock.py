@@ -144,6 +144,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _transcription(self, body: dict, translation: bool):
         fmt = body.get("response_format") or "json"
+        if body.get("stream") == "true":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for event in ({"type": "transcript.text.delta", "delta": "hello"},
+                          {"type": "transcript.text.delta", "delta": " world"},
+                          {"type": "transcript.text.done", "text": "hello world",
+                           "usage": {"input_tokens": 14, "output_tokens": 2, "total_tokens": 16}}):
+                piece = b"data: " + orjson.dumps(event) + b"\n\n"
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            return
         text = "hello world" if not translation else "hello world (en)"
         if fmt == "text":
             return self._send(200, (text + "\n").encode(), "text/plain; charset=utf-8")
