@@ -63,8 +63,9 @@ def media_body(ctx: RelayContext, hub: dict) -> PreparedRequest:
 
 
 class MediaStreamDecoder(StreamDecoder):
-    """Streamed image generation/edits (gpt-image-*): events are forwarded verbatim; the
-    ``*.completed`` event's token usage is kept in ``ctx.extra["stream_usage"]`` for billing."""
+    """Streamed media (gpt-image-* partial images, streamed transcriptions): events are
+    forwarded verbatim; the usage of the final event is kept in ``ctx.extra["stream_usage"]``
+    for billing."""
 
     def __init__(self, ctx: RelayContext):
         self.ctx = ctx
