@@ -296,3 +296,16 @@ def test_transcription_stream_relays_events(app, client, media_setup, media_upst
     assert media_upstream.requests[-1]["fields"]["stream"] == "true"
     log = _log(app, resp.headers["X-Oneapi-Request-Id"])
     assert log.quota == 60 and log.is_stream  # still billed by duration (2 s)
+
+
+def test_speech_client_disconnect_still_settles(app, client, media_setup, media_upstream):
+    *_, headers = media_setup
+    resp = client.post("/v1/audio/speech", headers=headers, buffered=False,
+                       json={"model": "tts-1", "input": "hello", "voice": "alloy"})
+    assert resp.status_code == 200
+    first = next(iter(resp.response))
+    assert first
+    resp.close()  # the client goes away after the first chunk
+    log = _log(app, resp.headers["X-Oneapi-Request-Id"])
+    assert log.quota == 38  # TTS is priced by its input, delivered or not
+    assert orjson.loads(log.metadata_)["stream_end"] == "client_gone"
