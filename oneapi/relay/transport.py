@@ -69,8 +69,11 @@ def timeout_of(relay_timeout: int):
 
 def send(method: str, url: str, *, headers: dict, data=None, files=None, stream: bool,
          relay_timeout: int = 0, proxy: str = "") -> requests.Response:
-    return session(proxy).request(method, url, headers=headers, data=data, files=files, stream=stream,
-                                  timeout=timeout_of(relay_timeout), allow_redirects=False)
+    s = session(proxy)
+    prepared = requests.PreparedRequest()  # skips Session.prepare_request's env/cookie merging
+    prepared.prepare(method=method, url=url, headers=headers, data=data, files=files)
+    return s.send(prepared, stream=stream, timeout=timeout_of(relay_timeout), allow_redirects=False,
+                  proxies=s.proxies, verify=True)
 
 
 def raw_chunks(resp: requests.Response) -> Iterator[bytes]:

@@ -55,7 +55,7 @@ class Gateway:
              "-b", f"127.0.0.1:{self.port}", "-c", str(ROOT / "oneapi" / "gunicorn_conf.py"),
              "--timeout", "0", "--graceful-timeout", "10", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 40
+        deadline = time.time() + 90  # generous: CI boxes under load start workers slowly
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-3000:]}")
