@@ -1,7 +1,7 @@
 """Request and response schemas for users and authentication."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from ..models import Role, UserStatus
 
@@ -35,9 +35,22 @@ def _password():
     return [validate.Length(min=8, max=20, error="password must be 8 to 20 characters"), _bcrypt_bytes]
 
 
+def reject_nul(data):
+    """PostgreSQL text cannot hold NUL characters: refuse them at the boundary, by field."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ValidationError("must not contain NUL characters", field_name=str(key))
+    return data
+
+
 class _In(Schema):
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def _no_nul(self, data, **kwargs):
+        return reject_nul(data)
 
 
 class LoginIn(_In):

@@ -271,7 +271,7 @@ def _like_prefix(keyword: str) -> str:
 
 
 def search_users(keyword: str, sort: str, desc: bool) -> tuple[list[User], int]:
-    keyword = (keyword or "").strip()
+    keyword = (keyword or "").replace("\x00", "").strip()
     query = db.select(User).where(User.status != UserStatus.DELETED)
     if keyword:
         pattern = _like_prefix(keyword)
