@@ -21,7 +21,7 @@ from flask import Response, current_app, request
 from ..errors import InvalidRequest, OneAPIError
 from ..extensions import db
 from ..providers import AdapterNotFound, get_adapter
-from ..providers.base import Adapter, PreparedRequest, UpstreamErrorInfo
+from ..providers.base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo
 from ..services import billing, health, options, routing
 from ..web import request_id
 from . import transport
@@ -379,8 +379,13 @@ class Relay:
                     chunks.close()
                 except Exception:  # noqa: BLE001 - settlement below must run regardless
                     log.exception("closing upstream stream of %s failed", ctx.request_id)
-                usage = usage_from_dict(decoder.usage(), ctx.prompt_tokens,
-                                        lambda: _count(ctx, decoder.text()))
+                upstream_usage = decoder.usage()
+                if state != "complete" and upstream_usage is None and _reports_text(decoder) \
+                        and not decoder.text():
+                    # aborted before any output (peers #1: never bill an estimate for nothing)
+                    usage = Usage(0, 0, estimated=True)
+                else:
+                    usage = usage_from_dict(upstream_usage, ctx.prompt_tokens, lambda: _count(ctx, decoder.text()))
                 self._settle(usage, {"stream_end": state} if state != "complete" else None)
 
         response = Response(generate(), status=200, mimetype="text/event-stream", headers=STREAM_HEADERS,
@@ -445,6 +450,11 @@ class Relay:
                                 "The current group load is saturated, please try again later")
         body = self.front.encode_error(self.ctx, status, error)
         return Response(body, status=status, content_type="application/json")
+
+
+def _reports_text(decoder) -> bool:
+    """Decoders that track delivered text (``text()`` overridden) can tell "no output"."""
+    return type(decoder).text is not StreamDecoder.text
 
 
 def _short(err: BaseException) -> str:

@@ -81,7 +81,7 @@ def _pre_consume(ctx: RelayContext, token: TokenInfo, user: UserInfo, price: pri
     if fixed is not None:
         estimate = int(fixed)
     charge.estimate = estimate
-    if user.quota <= 0 or user.quota < estimate:
+    if user.quota < estimate or (estimate > 0 and user.quota <= 0):
         raise QuotaExceeded("user quota is not enough", code="insufficient_user_quota")
     if estimate <= 0 or pricing.should_skip_reservation(user.quota, token.remain_quota,
                                                         token.unlimited_quota, estimate):

@@ -248,3 +248,22 @@ def _token_id(gateway, key) -> int:
 
 def test_channel_row_untouched_by_reads(gateway):
     assert gateway.row(Channel, gateway.channel_id)["status"] == 1
+
+
+def test_disconnect_before_any_output_costs_nothing(gateway, account):
+    user_id, key = account
+    before = gateway.row(User, user_id)["quota"]
+    sock = _raw_stream_request(gateway, key, {"model": "gpt-3.5-turbo", "stream": True,
+                                              "mock": {"delay": 7, "chunks": 2},
+                                              "messages": [{"role": "user", "content": "hi"}]})
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(65536)
+    head = received.split(b"\r\n\r\n", 1)[0].decode()
+    request_id = [line.split(":", 1)[1].strip() for line in head.split("\r\n")
+                  if line.lower().startswith("x-oneapi-request-id")][0]
+    sock.close()
+    logs = gateway.wait_for(lambda: gateway.logs(request_id=request_id), timeout=20)
+    assert len(logs) == 1 and logs[0]["quota"] == 0
+    assert json.loads(logs[0]["metadata"])["stream_end"] == "client_gone"
+    assert gateway.row(User, user_id)["quota"] == before
