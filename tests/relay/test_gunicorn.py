@@ -94,9 +94,10 @@ def test_sdk_chat_stream_and_not_tools_completions_embeddings(gateway, account):
     assert user["request_count"] == 7
     resp = requests.get(f"{gateway.url}/api/cost/request/{request_id}",
                         headers={"Authorization": f"Bearer sk-{key}"}, timeout=10)
-    if resp.status_code == 200 and resp.json().get("success") is not False:
-        data = resp.json().get("data", resp.json())
-        assert data["quota"] == first["quota"]
+    assert resp.status_code == 200, resp.text
+    data = resp.json()
+    assert data["request_id"] == request_id and data["quota"] == first["quota"]
+    assert data["cost_usd"] == pytest.approx(first["quota"] / 500000)
 
 
 def test_keepalive_comment_on_idle_stream(gateway, account):
