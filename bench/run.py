@@ -114,6 +114,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, _on_signal)
     atexit.register(procs.stop_all)
     tmp = tempfile.mkdtemp(prefix="oneapi-bench-")
+    commit = _git_commit()  # HEAD when the run starts (and the snapshot is taken)
     if os.environ.get("BENCH_NICE"):
         os.setpriority(os.PRIO_PROCESS, 0, int(os.environ["BENCH_NICE"]))
         procs.set_autogroup_nice(os.getpid())
@@ -128,7 +129,7 @@ def main() -> int:
     data = {t: {"rounds": {}} for t in WANT}
     try:
         if os.environ.get("BENCH_SNAPSHOT") == "1":
-            log("gateway code: snapshot of HEAD %s in %s" % (_git_commit(), tg.use_snapshot(tmp)))
+            log("gateway code: snapshot of HEAD %s in %s" % (commit, tg.use_snapshot(tmp)))
         mock = tg.start_mock(tmp, procs.free_port(), CHUNKS)
         mock_port = int(mock.base.rsplit(":", 1)[1])
         log("mock upstream on %s (pid %d), logs in %s" % (mock.base, mock.proc.pid, tmp))
@@ -226,7 +227,7 @@ def main() -> int:
                     "python": platform.python_version(),
                     "loadavg_before": [round(x, 2) for x in load_before],
                     "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
-        "git_commit": _git_commit(),
+        "git_commit": commit,
         "gateway_source": "HEAD snapshot" if tg.GATEWAY_SRC != tg.REPO else (
             "working tree" + (" (uncommitted changes)" if _git_dirty() else "")),
         "config": {"quick": QUICK, "soak": SOAK, "rounds": ROUNDS, "workers": WORKERS,
