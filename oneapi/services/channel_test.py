@@ -19,7 +19,7 @@ import orjson
 import requests
 
 from ..channel_types import ChannelType, supports_balance
-from ..errors import BadRequest, Conflict, NotFound
+from ..errors import BadRequest, Conflict, NotFound, OneAPIError
 from ..extensions import db
 from ..models import Channel, ChannelStatus, LogType, now_s
 from ..providers import AdapterNotFound, get_adapter
@@ -69,6 +69,23 @@ def _reply_text(hub: dict) -> str:
 
 
 def _run_test(channel: Channel, model: str) -> tuple[bool, str, float, UpstreamErrorInfo | None]:
+    """Never raises for adapter trouble: a failing token exchange in ``sign()`` (Baidu, Coze
+    OAuth), a converter bug or an unexpected upstream shape all become a failed test result."""
+    started = time.monotonic()
+    try:
+        return _run_test_unguarded(channel, model)
+    except OneAPIError as err:  # VendorError from sign()/convert_response, adapter-level refusals
+        elapsed = time.monotonic() - started
+        return False, err.message, elapsed, UpstreamErrorInfo(err.status, err.message, type=err.type or
+                                                              "upstream_error", code=err.code)
+    except Exception as err:  # noqa: BLE001 - a channel test reports, it never 500s the admin API
+        log.warning("channel #%s test failed with an adapter error", channel.id, exc_info=True)
+        elapsed = time.monotonic() - started
+        message = f"adapter error: {type(err).__name__}: {err}"
+        return False, message, elapsed, UpstreamErrorInfo(500, message, code="adapter_error")
+
+
+def _run_test_unguarded(channel: Channel, model: str) -> tuple[bool, str, float, UpstreamErrorInfo | None]:
     settings = _settings()
     info = channel_info(channel)
     ctx = RelayContext(request_id=f"test{channel.id}{time.time_ns()}", mode=RelayMode.CHAT, origin_model=model,
