@@ -236,3 +236,37 @@ def test_malformed_key_is_4xx_without_upstream_call(make_channel, vendor, gatewa
     resp, data = gateway.chat({"model": "claude-3-5-haiku-20241022", "messages": [{"role": "user", "content": "x"}]})
     assert resp.status_code == 400 and "AK|SK|Region" in orjson.loads(data)["error"]["message"]
     assert vendor.requests == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_eventstream_under_gunicorn_gevent(tmp_path, vendor):
+    """The binary eventstream is decoded by a real gevent worker and billed from its usage."""
+    import requests
+
+    from oneapi.models import Channel
+    from tests.mocks.gateway import Gateway
+
+    gw = Gateway(tmp_path, workers=1).start()
+    try:
+        cid = gw.add_channel(vendor.url, models="claude-3-5-haiku-20241022", type_=33)
+        gw.update(Channel, cid, "channels", key=f"{AK}|{SK}|us-east-1")
+        key = gw.add_token(gw.add_user())
+        raw = b"".join(chunk_event(e) for e in _claude_stream_events())
+        vendor.handler = lambda req: Reply(chunks=[raw[i:i + 50] for i in range(0, len(raw), 50)],
+                                           content_type="application/vnd.amazon.eventstream")
+        resp = requests.post(gw.url + "/v1/chat/completions", headers={"Authorization": f"Bearer sk-{key}"},
+                             json={"model": "claude-3-5-haiku-20241022", "stream": True,
+                                   "messages": [{"role": "user", "content": "x"}]}, timeout=60)
+        assert resp.status_code == 200, resp.text
+        verify_sigv4(vendor.requests[-1], vendor.url, AK, SK, "us-east-1")
+        datas = [line[6:] for line in resp.content.split(b"\n") if line.startswith(b"data: ")]
+        assert datas[-1] == b"[DONE]"
+        text = "".join((orjson.loads(d)["choices"] or [{"delta": {}}])[0]["delta"].get("content") or ""
+                       for d in datas[:-1])
+        assert text == "Hello"
+        request_id = resp.headers["X-Oneapi-Request-Id"]
+        logs = gw.wait_for(lambda: gw.logs(request_id=request_id))
+        assert logs and (logs[0]["prompt_tokens"], logs[0]["completion_tokens"]) == (9, 5)
+    finally:
+        gw.stop()

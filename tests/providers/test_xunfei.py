@@ -157,3 +157,36 @@ def test_xunfei_v2_is_openai_compatible(make_channel, vendor, gateway):
     assert seen.path == "/v1/chat/completions"
     assert seen.headers["Authorization"] == "Bearer spark-http-key"
     assert orjson.loads(data)["choices"][0]["message"]["content"] == "ok"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_spark_websocket_under_gunicorn_gevent(tmp_path, spark):
+    """websocket-client on gevent-patched sockets inside a real worker, streamed and billed."""
+    import requests
+
+    from oneapi.models import Channel
+    from tests.mocks.gateway import Gateway
+
+    gw = Gateway(tmp_path, workers=1).start()
+    try:
+        cid = gw.add_channel(spark.url, models="SparkDesk-v3.5", type_=18)
+        gw.update(Channel, cid, "channels", key=f"{APPID}|{SECRET}|{APIKEY}")
+        key = gw.add_token(gw.add_user())
+        spark.script = lambda req: _frames(["流", "式"], usage=(6, 2))
+        headers = {"Authorization": f"Bearer sk-{key}"}
+        resp = requests.post(gw.url + "/v1/chat/completions", headers=headers, timeout=60,
+                             json={"model": "SparkDesk-v3.5", "stream": True,
+                                   "messages": [{"role": "user", "content": "x"}]})
+        assert resp.status_code == 200, resp.text
+        datas = [line[6:] for line in resp.content.split(b"\n") if line.startswith(b"data: ")]
+        assert datas[-1] == b"[DONE]"
+        chunks = [orjson.loads(d) for d in datas[:-1]]
+        assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"]) == "流式"
+        logs = gw.wait_for(lambda: gw.logs(request_id=resp.headers["X-Oneapi-Request-Id"]))
+        assert logs and (logs[0]["prompt_tokens"], logs[0]["completion_tokens"]) == (6, 2)
+        resp = requests.post(gw.url + "/v1/chat/completions", headers=headers, timeout=60,
+                             json={"model": "SparkDesk-v3.5", "messages": [{"role": "user", "content": "x"}]})
+        assert resp.status_code == 200 and resp.json()["choices"][0]["message"]["content"] == "流式"
+    finally:
+        gw.stop()
