@@ -20,12 +20,18 @@ def get_settings() -> config_mod.Settings:
 def _engine_options(uri: str, settings: config_mod.Settings) -> dict[str, Any]:
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": settings.sqlite_busy_timeout / 1000, "check_same_thread": False}}
-    return {
+    options: dict[str, Any] = {
         "pool_pre_ping": True,
         "pool_recycle": settings.sql_max_lifetime,
         "pool_size": 20,
         "max_overflow": max(0, min(settings.sql_max_open_conns, 200) - 20),
     }
+    if uri.startswith("mysql"):
+        # MySQL/MariaDB default to REPEATABLE READ: a read after a conditional UPDATE that lost a
+        # race would see the transaction's old snapshot. READ COMMITTED is PostgreSQL's default,
+        # so every backend runs the same read-after-write semantics.
+        options["isolation_level"] = "READ COMMITTED"
+    return options
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

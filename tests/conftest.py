@@ -1,4 +1,5 @@
-"""Shared fixtures: a real database (SQLite file, or PostgreSQL with ONEAPI_TEST_DB=postgres),
+"""Shared fixtures: a real database (SQLite file, PostgreSQL with ONEAPI_TEST_DB=postgres, or
+MySQL/MariaDB with ONEAPI_TEST_DB=mysql),
 the app, clients logged in as root / admin / common users, and factories."""
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from oneapi import create_app
 from oneapi.config import from_env
@@ -29,6 +30,18 @@ def _database_url(tmp_path_factory) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         engine.dispose()
         return base.rsplit("/", 1)[0] + "/" + name
+    if backend == "mysql":
+        # A fresh database per session with the server's ordinary utf8mb4 default (case-insensitive,
+        # as an operator's Go one-api database has): the columns one-api needs case-sensitive get
+        # a binary collation from the migrations, not from the test setup.
+        base = make_url(os.environ["TEST_MYSQL_URL"])
+        name = f"oneapi_test_{uuid.uuid4().hex[:10]}"
+        engine = create_engine(base, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+        engine.dispose()
+        url = base.set(database=name).update_query_dict({"charset": "utf8mb4"})
+        return url.render_as_string(hide_password=False)
     raise RuntimeError(f"unknown ONEAPI_TEST_DB={backend}")
 
 
