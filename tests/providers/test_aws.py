@@ -270,3 +270,17 @@ def test_eventstream_under_gunicorn_gevent(tmp_path, vendor):
         assert logs and (logs[0]["prompt_tokens"], logs[0]["completion_tokens"]) == (9, 5)
     finally:
         gw.stop()
+
+
+def test_responses_front_on_bedrock(make_channel, vendor, gateway):
+    _channel(make_channel, vendor)
+    vendor.handler = lambda req: json_reply(CLAUDE_REPLY)
+    resp, data = gateway.post("/v1/responses", {"model": "claude-3-5-haiku-20241022", "input": "hi",
+                                                "max_output_tokens": 40})
+    assert resp.status_code == 200, data
+    body = vendor.requests[-1].json()
+    assert body["anthropic_version"] == "bedrock-2023-05-31" and body["max_tokens"] == 40
+    out = orjson.loads(data)
+    assert out["object"] == "response"
+    assert "Hello from Bedrock" in orjson.dumps(out["output"]).decode()
+    assert gateway.log(resp).completion_tokens == 4

@@ -207,3 +207,35 @@ def test_token_endpoint_failure_and_bad_config(make_channel, vendor, gateway, ke
     resp, data = gateway.chat({"model": "gemini-1.5-pro", "messages": [{"role": "user", "content": "x"}]})
     assert resp.status_code == 400 and "vertex_ai_adc" in orjson.loads(data)["error"]["message"]
     assert len(vendor.requests) == 1
+
+
+def test_maas_openai_endpoint(vertex, vendor, gateway):
+    vertex["make"]("deepseek-ai/deepseek-v3.1-maas", region="us-west2")
+    vertex["reply"] = lambda req: json_reply({
+        "id": "x1", "object": "chat.completion", "created": 1, "model": "deepseek-ai/deepseek-v3.1-maas",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "maas ok"}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})
+    resp, data = gateway.chat({"model": "deepseek-ai/deepseek-v3.1-maas",
+                               "messages": [{"role": "user", "content": "x"}]})
+    assert resp.status_code == 200, data
+    seen = vendor.requests[-1]
+    assert seen.path == "/v1/projects/my-proj/locations/us-west2/endpoints/openapi/chat/completions"
+    assert seen.json()["model"] == "deepseek-ai/deepseek-v3.1-maas"
+    assert orjson.loads(data)["choices"][0]["message"]["content"] == "maas ok"
+    assert (gateway.log(resp).prompt_tokens, gateway.log(resp).completion_tokens) == (3, 2)
+
+    chunks = [{"id": "s", "object": "chat.completion.chunk", "created": 1, "model": "m",
+               "choices": [{"index": 0, "delta": {"content": "str"}, "finish_reason": None}]},
+              {"id": "s", "object": "chat.completion.chunk", "created": 1, "model": "m",
+               "choices": [{"index": 0, "delta": {"content": "eam"}, "finish_reason": "stop"}]},
+              {"id": "s", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [],
+               "usage": {"prompt_tokens": 4, "completion_tokens": 2, "total_tokens": 6}}]
+    vertex["reply"] = lambda req: Reply(chunks=[b"data: " + orjson.dumps(c) + b"\n\n" for c in chunks]
+                                        + [b"data: [DONE]\n\n"], content_type="text/event-stream")
+    resp, data = gateway.chat({"model": "deepseek-ai/deepseek-v3.1-maas", "stream": True,
+                               "messages": [{"role": "user", "content": "x"}]})
+    assert resp.status_code == 200, data
+    assert vendor.requests[-1].json()["stream_options"] == {"include_usage": True}
+    out = gateway.events(data)
+    assert "".join(e["choices"][0]["delta"].get("content") or "" for e in out[:-1] if e.get("choices")) == "stream"
+    assert (gateway.log(resp).prompt_tokens, gateway.log(resp).completion_tokens) == (4, 2)

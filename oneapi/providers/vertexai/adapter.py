@@ -7,6 +7,8 @@ URLs (``{host}`` = channel base URL, else ``https://{region}-aiplatform.googleap
             ...:streamGenerateContent?alt=sse       embeddings ...:predict
     Claude  {host}/v1/projects/{p}/locations/{loc}/publishers/anthropic/models/{m}:rawPredict
             ...:streamRawPredict                    (body anthropic_version vertex-2023-10-16)
+    MaaS    {host}/v1/projects/{p}/locations/{loc}/endpoints/openapi/chat/completions
+            (OpenAI chat format: ``deepseek-ai/*``, ``qwen/*``, ``openai/*`` (gpt-oss), ``meta/*``)
 
 Project: config ``vertex_ai_project_id`` (else the service account's ``project_id``).
 Location: config ``region`` (default ``us-central1``). Auth: ``Authorization: Bearer`` with an
@@ -25,7 +27,7 @@ from ...relay.modes import RelayMode
 from .. import register
 from ..anthropic.adapter import EXTRA_BODY, AnthropicSSEDecoder, rewrite_claude_body
 from ..anthropic.convert import anthropic_error_to_openai, anthropic_to_chat_response, chat_to_anthropic_request
-from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo
+from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
 from ..gemini.adapter import GeminiSSEDecoder
 from ..gemini.convert import chat_to_gemini_request, gemini_error_to_openai, gemini_to_chat_response, \
     gemini_usage_to_chat
@@ -42,8 +44,17 @@ _GEMINI_VERSION = re.compile(r"gemini-(\d+(?:\.\d+)?)")
 _DATE_SUFFIX = re.compile(r"^(claude-.+)-(\d{8})$")
 
 
+_MAAS_PREFIXES = ("deepseek-ai/", "qwen/", "openai/", "meta/", "mistral-ai/")
+
+
 def is_claude(model: str) -> bool:
     return "claude" in model.lower()
+
+
+def is_maas(model: str) -> bool:
+    """Partner models served by Vertex's OpenAI-compatible endpoint."""
+    lower = model.lower()
+    return lower.startswith(_MAAS_PREFIXES) or "gpt-oss" in lower
 
 
 def vertex_model(model: str) -> str:
@@ -78,14 +89,22 @@ def project_id(ctx: RelayContext) -> str:
     return str(project).strip()
 
 
+def _host(ctx: RelayContext, loc: str) -> str:
+    if ctx.base_url:
+        return ctx.base_url.rstrip("/")
+    if loc == "global":
+        return "https://aiplatform.googleapis.com"
+    return f"https://{loc}-aiplatform.googleapis.com"
+
+
+def maas_url(ctx: RelayContext) -> str:
+    loc = location(ctx)
+    return f"{_host(ctx, loc)}/v1/projects/{project_id(ctx)}/locations/{loc}/endpoints/openapi/chat/completions"
+
+
 def model_url(ctx: RelayContext, action: str) -> str:
     loc = location(ctx)
-    if ctx.base_url:
-        host = ctx.base_url.rstrip("/")
-    elif loc == "global":
-        host = "https://aiplatform.googleapis.com"
-    else:
-        host = f"https://{loc}-aiplatform.googleapis.com"
+    host = _host(ctx, loc)
     publisher = "anthropic" if is_claude(ctx.actual_model) else "google"
     return (f"{host}/v1/projects/{project_id(ctx)}/locations/{loc}/publishers/{publisher}/models/"
             f"{vertex_model(ctx.actual_model)}:{action}")
@@ -109,6 +128,8 @@ class VertexAIAdapter(Adapter):
     def request_url(self, ctx: RelayContext) -> str:
         if ctx.mode == RelayMode.EMBEDDINGS:
             return model_url(ctx, "predict")
+        if is_maas(ctx.actual_model):
+            return maas_url(ctx)
         if is_claude(ctx.actual_model):
             return model_url(ctx, "streamRawPredict" if ctx.is_stream else "rawPredict")
         if ctx.is_stream:
@@ -122,11 +143,18 @@ class VertexAIAdapter(Adapter):
         project_id(ctx)  # configuration errors surface before any network call
         auth.service_account(ctx.config, ctx.api_key)
         if ctx.mode == RelayMode.EMBEDDINGS:
-            if is_claude(ctx.actual_model):
-                raise ValueError("Claude models on Vertex AI do not serve embeddings")
+            if is_claude(ctx.actual_model) or is_maas(ctx.actual_model):
+                raise ValueError(f"{ctx.actual_model} on Vertex AI does not serve embeddings")
             out: dict = {"instances": [{"content": t} for t in _embedding_texts(body.get("input"))]}
             if body.get("dimensions"):
                 out["parameters"] = {"outputDimensionality": int(body["dimensions"])}
+            return PreparedRequest(json=out)
+        if is_maas(ctx.actual_model):
+            out = {k: v for k, v in body.items() if k != "extra_body"}
+            out["model"] = ctx.actual_model
+            if ctx.is_stream:
+                out["stream"] = True
+                out["stream_options"] = {**(out.get("stream_options") or {}), "include_usage": True}
             return PreparedRequest(json=out)
         if is_claude(ctx.actual_model):
             return PreparedRequest(json=self._claude_body(ctx, body))
@@ -184,6 +212,10 @@ class VertexAIAdapter(Adapter):
             tokens = tokens or ctx.prompt_tokens
             return {"object": "list", "data": data, "model": ctx.origin_model,
                     "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+        if is_maas(ctx.actual_model):
+            hub = dict(body)
+            hub["model"] = ctx.origin_model
+            return hub
         if is_claude(ctx.actual_model):
             hub = anthropic_to_chat_response(body, ctx.now())
             hub["model"] = ctx.origin_model
@@ -195,11 +227,15 @@ class VertexAIAdapter(Adapter):
     def extract_usage(self, ctx: RelayContext, body: dict) -> dict | None:
         if not isinstance(body, dict):
             return None
-        if is_claude(ctx.actual_model):
+        if is_claude(ctx.actual_model) or is_maas(ctx.actual_model):
             return super().extract_usage(ctx, body)
         return gemini_usage_to_chat(body.get("usageMetadata"))
 
     def stream_decoder(self, ctx: RelayContext) -> StreamDecoder:
+        if is_maas(ctx.actual_model):
+            from ..openai_compat import OpenAIStreamDecoder
+
+            return OpenAIStreamDecoder()
         if is_claude(ctx.actual_model):
             return AnthropicSSEDecoder(ctx.now())
         return GeminiSSEDecoder(ctx.origin_model, ctx.now(), lambda: ctx.new_id(""))
@@ -213,6 +249,9 @@ class VertexAIAdapter(Adapter):
             data = body[:1000].decode("utf-8", "replace") if body else ""
         if isinstance(data, list) and data and isinstance(data[0], dict):
             data = data[0]
+        if is_maas(ctx.actual_model) and isinstance(data, dict) and isinstance(data.get("error"), dict) \
+                and "status" not in data["error"]:
+            return parse_openai_error(status, body)
         if isinstance(data, dict) and data.get("type") == "error":
             err = anthropic_error_to_openai(status, data)
         else:
