@@ -284,3 +284,11 @@ def test_responses_front_on_bedrock(make_channel, vendor, gateway):
     assert out["object"] == "response"
     assert "Hello from Bedrock" in orjson.dumps(out["output"]).decode()
     assert gateway.log(resp).completion_tokens == 4
+
+
+def test_admin_channel_test_signs_and_reads_bedrock(make_channel, vendor, root_client):
+    channel = _channel(make_channel, vendor)
+    vendor.handler = lambda req: json_reply(CLAUDE_REPLY)
+    body = root_client.get(f"/api/channel/test/{channel.id}").get_json()
+    assert body["success"] is True and "Hello from Bedrock" in body["message"], body
+    verify_sigv4(vendor.requests[-1], vendor.url, AK, SK, "us-east-1")

@@ -239,3 +239,16 @@ def test_maas_openai_endpoint(vertex, vendor, gateway):
     out = gateway.events(data)
     assert "".join(e["choices"][0]["delta"].get("content") or "" for e in out[:-1] if e.get("choices")) == "stream"
     assert (gateway.log(resp).prompt_tokens, gateway.log(resp).completion_tokens) == (4, 2)
+
+
+def test_admin_channel_test_exchanges_token(vertex, vendor, root_client, app):
+    vertex["make"]("gemini-2.0-flash")
+    vertex["reply"] = lambda req: json_reply(GEMINI_REPLY)
+    from oneapi.extensions import db
+    from oneapi.models import Channel
+
+    with app.app_context():
+        channel_id = db.session.execute(db.select(Channel.id).filter_by(type=42)).scalars().first()
+    body = root_client.get(f"/api/channel/test/{channel_id}").get_json()
+    assert body["success"] is True and body["message"] == "Gemini on Vertex", body
+    assert vertex["token_calls"] == 1

@@ -190,3 +190,10 @@ def test_spark_websocket_under_gunicorn_gevent(tmp_path, spark):
         assert resp.status_code == 200 and resp.json()["choices"][0]["message"]["content"] == "流式"
     finally:
         gw.stop()
+
+
+def test_admin_channel_test_over_websocket(make_channel, spark, root_client):
+    channel = make_channel(type=18, base_url=spark.url, key=f"{APPID}|{SECRET}|{APIKEY}", models="SparkDesk-v3.5")
+    spark.script = lambda req: _frames(["pong"])
+    body = root_client.get(f"/api/channel/test/{channel.id}").get_json()
+    assert body["success"] is True and body["message"] == "pong", body
