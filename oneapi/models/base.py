@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from enum import IntEnum
 
+from sqlalchemy.dialects import mysql
+
 from ..extensions import db
 
 
@@ -73,3 +75,9 @@ class TimestampMixin:
 
     created_at = db.Column(db.BigInteger, default=now_ms)
     updated_at = db.Column(db.BigInteger, default=now_ms, onupdate=now_ms)
+
+
+def case_sensitive_string(length: int):
+    """A VARCHAR compared byte for byte on every backend: MySQL/MariaDB's default utf8mb4
+    collation ignores case, so the column gets ``utf8mb4_bin`` there (migration 0002)."""
+    return db.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ..extensions import db
-from .base import ChannelStatus, TimestampMixin
+from .base import ChannelStatus, TimestampMixin, case_sensitive_string
 
 
 class Channel(TimestampMixin, db.Model):
@@ -41,7 +41,7 @@ class Ability(db.Model):
     __tablename__ = "abilities"
 
     group = db.Column(db.String(32), primary_key=True)
-    model = db.Column(db.String(255), primary_key=True)
+    model = db.Column(case_sensitive_string(255), primary_key=True)
     channel_id = db.Column(db.Integer, primary_key=True, index=True)
     enabled = db.Column(db.Boolean, default=True)
     priority = db.Column(db.BigInteger, default=0, index=True)

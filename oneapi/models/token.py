@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ..extensions import db
-from .base import TimestampMixin, TokenStatus
+from .base import TimestampMixin, TokenStatus, case_sensitive_string
 
 
 class Token(TimestampMixin, db.Model):
@@ -9,7 +9,7 @@ class Token(TimestampMixin, db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.Integer, index=True, nullable=False)
-    key = db.Column(db.String(48), unique=True, index=True, nullable=False)
+    key = db.Column(case_sensitive_string(48), unique=True, index=True, nullable=False)
     status = db.Column(db.Integer, default=int(TokenStatus.ENABLED), nullable=False)
     name = db.Column(db.String(191), index=True, default="")
     created_time = db.Column(db.BigInteger, default=0)

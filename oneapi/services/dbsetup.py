@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Text, event, inspect, text
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
@@ -19,6 +19,32 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=OFF")
         cur.close()
+
+
+# Columns one-api compares byte for byte: relay keys (sk-… mixes cases) and ability models (a
+# channel may serve "Qwen-Max" and "qwen-max"). MySQL/MariaDB's default collations ignore case.
+CASE_SENSITIVE_COLUMNS = (("tokens", "key"), ("abilities", "model"))
+
+
+def mysql_case_sensitive_columns(conn) -> list[str]:
+    """Give CASE_SENSITIVE_COLUMNS the binary collation of their character set (MySQL/MariaDB
+    only; keeps type, length and nullability; a no-op when already binary). Returns what changed."""
+    if conn.dialect.name not in ("mysql", "mariadb"):
+        return []
+    changed = []
+    for table, column in CASE_SENSITIVE_COLUMNS:
+        row = conn.execute(text(
+            "SELECT COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :t AND COLUMN_NAME = :c"), {"t": table, "c": column}
+        ).first()
+        if row is None or not row[2] or (row[3] or "").endswith("_bin"):
+            continue
+        column_type, nullable, charset = row[0], row[1] == "YES", row[2]
+        conn.execute(text(f"ALTER TABLE `{table}` MODIFY `{column}` {column_type} CHARACTER SET {charset} "
+                          f"COLLATE {charset}_bin {'NULL' if nullable else 'NOT NULL'}"))
+        log.info("%s.%s is now case-sensitive (%s_bin)", table, column, charset)
+        changed.append(f"{table}.{column}")
+    return changed
 
 
 def _adopt_existing(engine: Engine) -> bool:
@@ -43,13 +69,16 @@ def _adopt_existing(engine: Engine) -> bool:
                 name = engine.dialect.identifier_preparer.quote(column.name)
                 tname = engine.dialect.identifier_preparer.quote(table.name)
                 default = ""
-                if column.default is not None and getattr(column.default, "is_scalar", False):
+                # MySQL refuses a literal DEFAULT on TEXT columns (the ORM fills them on insert).
+                text_on_mysql = engine.dialect.name in ("mysql", "mariadb") and isinstance(column.type, Text)
+                if column.default is not None and getattr(column.default, "is_scalar", False) and not text_on_mysql:
                     value = column.default.arg
                     if isinstance(value, bool):
                         value = int(value) if engine.dialect.name != "postgresql" else str(value).lower()
                     default = f" DEFAULT {value!r}" if isinstance(value, str) else f" DEFAULT {value}"
                 conn.execute(text(f"ALTER TABLE {tname} ADD COLUMN {name} {col_type}{default}"))
                 log.info("added column %s.%s", table.name, column.name)
+        mysql_case_sensitive_columns(conn)
     return True
 
 
