@@ -73,6 +73,7 @@ def test_frame_decoder_incremental_and_crc():
 def test_claude_invoke_signed_request_and_billing(make_channel, vendor, gateway):
     _channel(make_channel, vendor)
     vendor.handler = lambda req: json_reply(CLAUDE_REPLY)
+    gateway.headers = {**gateway.headers, "X-Amz-Target": "client-supplied", "X-Trace": "t1"}
     resp, data = gateway.chat({"model": "claude-3-5-haiku-20241022", "max_tokens": 64, "temperature": 0.2,
                                "messages": [{"role": "system", "content": "be brief"},
                                             {"role": "user", "content": "hi"}]})
@@ -81,6 +82,7 @@ def test_claude_invoke_signed_request_and_billing(make_channel, vendor, gateway)
     assert seen.path == "/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke"
     verify_sigv4(seen, vendor.url, AK, SK, "us-east-1")
     assert "Bearer" not in seen.headers.get("Authorization", "")
+    assert "X-Amz-Target" not in seen.headers and seen.headers.get("X-Trace") == "t1"
     body = seen.json()
     assert body == {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 64, "temperature": 0.2,
                     "system": "be brief", "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}

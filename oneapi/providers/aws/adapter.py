@@ -269,7 +269,9 @@ class AwsBedrockAdapter(Adapter):
         creds = credentials(ctx)
         url = prepared.url or self.request_url(ctx)
         prepared.url = url
-        headers = {k: v for k, v in prepared.headers.items() if k.lower() != "authorization"}
+        # the signature covers every x-amz-* header: forwarded client ones would break it
+        headers = {k: v for k, v in prepared.headers.items()
+                   if k.lower() != "authorization" and not k.lower().startswith("x-amz")}
         headers["Content-Type"] = "application/json"
         headers["Accept"] = "application/json"
         if ctx.is_stream:
