@@ -69,6 +69,16 @@ def _choice(*allowed: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _lower_choice(*allowed: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
+
+
 def _node_type(name: str, raw: str) -> str:
     value = raw.strip().lower()
     if value not in ("", "master", "slave"):
@@ -146,6 +156,11 @@ class Settings:
     )
     gemini_version: str = _env("GEMINI_VERSION", _choice("v1", "v1beta"), "v1")
     openrouter_provider_sort: str = _env("OPENROUTER_PROVIDER_SORT", _str, "")
+    # relay §2.16: a body posted to the wrong chat endpoint is served by the right front
+    auto_detect_api_format: bool = _env("AUTO_DETECT_API_FORMAT", _bool, True)
+    auto_detect_api_format_action: str = _env("AUTO_DETECT_API_FORMAT_ACTION", _lower_choice("transparent",
+                                                                                            "redirect"),
+                                              "transparent")
     test_prompt: str = _env("TEST_PROMPT", _str, "2 + 2 = ?")
     test_max_tokens: int = _env("TEST_MAX_TOKENS", _int, 1024)
     token_key_prefix: str = _env("TOKEN_KEY_PREFIX", _prefix, "sk-")

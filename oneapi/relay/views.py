@@ -5,8 +5,10 @@ from flask import Blueprint, Flask, request
 
 from ..errors import NotImplementedAPI
 from ..services import options
+from . import format_detect
 from .front_openai import OpenAIFront
 from .modes import RelayMode
+from .views_formats import serve_messages, serve_responses
 
 bp = Blueprint("relay", __name__, url_prefix="/v1")
 
@@ -33,7 +35,9 @@ def _openai(mode: RelayMode, path_model: str = ""):
 
 @bp.post("/chat/completions")
 def chat_completions():
-    return _openai(RelayMode.CHAT)
+    rerouted = format_detect.dispatch(format_detect.FORMAT_CHAT, {format_detect.FORMAT_RESPONSES: serve_responses,
+                                                                  format_detect.FORMAT_CLAUDE: serve_messages})
+    return rerouted if rerouted is not None else _openai(RelayMode.CHAT)
 
 
 @bp.post("/completions")

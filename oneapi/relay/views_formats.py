@@ -15,6 +15,7 @@ from ..extensions import db
 from ..services import options
 from ..web import request_id
 from .front_claude import ClaudeFront, claude_error_body, count_prompt_tokens, validate_claude_request
+from . import format_detect
 from .front_responses import ResponsesFront
 from .modes import RelayMode
 
@@ -32,8 +33,13 @@ def _is_messages_path(path: str) -> bool:
 
 @bp.errorhandler(OneAPIError)
 def _format_error(err: OneAPIError):
+    return render_error(err, claude=_is_messages_path(request.path))
+
+
+def render_error(err: OneAPIError, claude: bool):
+    """An error in the Anthropic dialect (``claude``) or the OpenAI one."""
     db.session.rollback()
-    if _is_messages_path(request.path):
+    if claude:
         error = {"message": err.message, "type": err.type, "code": err.code, "param": err.param}
         body = claude_error_body(err.status, error, request_id())
         if err.type not in ("authentication_error", "permission_error", "rate_limit_error"):
@@ -57,6 +63,12 @@ def _approximate() -> bool:
 
 
 def messages() -> Response:
+    rerouted = format_detect.dispatch(format_detect.FORMAT_CLAUDE,
+                                      {format_detect.FORMAT_RESPONSES: serve_responses})
+    return rerouted if rerouted is not None else _messages()
+
+
+def _messages() -> Response:
     from .pipeline import relay
 
     front = ClaudeFront(anthropic_version=request.headers.get("anthropic-version", ""),
@@ -90,9 +102,32 @@ for _i, _path in enumerate(MESSAGES_PATHS):
 
 @bp.post("/v1/responses")
 def responses() -> Response:
+    rerouted = format_detect.dispatch(format_detect.FORMAT_RESPONSES,
+                                      {format_detect.FORMAT_CLAUDE: serve_messages})
+    return rerouted if rerouted is not None else _responses()
+
+
+def _responses() -> Response:
     from .pipeline import relay
 
     return relay(ResponsesFront(approximate_tokens=_approximate()), RelayMode.RESPONSE_API)
+
+
+def serve_messages() -> Response:
+    """Serve the current request as ``/v1/messages`` from another path (format auto-detection):
+    errors in the Anthropic dialect, whatever the path."""
+    try:
+        return _messages()
+    except OneAPIError as err:
+        return render_error(err, claude=True)
+
+
+def serve_responses() -> Response:
+    """Serve the current request as ``/v1/responses`` from another path (OpenAI error body)."""
+    try:
+        return _responses()
+    except OneAPIError as err:
+        return render_error(err, claude=False)
 
 
 @bp.route("/v1/responses/<response_id>", methods=["GET", "DELETE"])
