@@ -9,6 +9,11 @@ accesslog = None
 
 
 def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
+    # settlement rows + counters written by a per-worker writer, one commit per tick (flushed on
+    # exit); set before the app is imported (after the gevent patches). SETTLE_WRITER=false: inline.
+    import os
+
+    os.environ.setdefault("SETTLE_WRITER", "true")
     try:
         from psycogreen.gevent import patch_psycopg
 
@@ -18,6 +23,12 @@ def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
 
 
 def worker_exit(server, worker):  # noqa: ARG001 - flush batched quota counters (never lost)
+    try:
+        from oneapi.services.settle_writer import flush_all as flush_settlements
+
+        flush_settlements()
+    except Exception:  # noqa: BLE001
+        pass
     try:
         from oneapi.services.batch import flush_all
 

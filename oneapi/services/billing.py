@@ -10,8 +10,9 @@
 """
 from __future__ import annotations
 
-import json
 import logging
+
+import orjson
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -22,7 +23,7 @@ from ..extensions import db
 from ..models import LogType, now_ms, now_s
 from ..relay.context import RelayContext
 from ..relay.usage import Usage
-from . import options, pricing
+from . import options, pricing, settle_writer
 from .batch import updater
 from .relay_cache import TokenInfo, UserInfo, auth_cache
 
@@ -149,6 +150,25 @@ def _apply_balances(conn, charge: Charge, delta: int, quota: int, channel_id: in
         conn.execute(_SQL_CHANNEL_USED, {"quota": quota, "id": channel_id})
 
 
+def _settle_item(charge: Charge, delta: int, quota: int, channel_id: int, log_row, cost_row):
+    """The writes of one settlement for ``settle_writer`` (counters via the batch updater if on)."""
+    token_used = delta if not charge.token_unlimited else quota
+    if updater_enabled():
+        batch = updater()
+        batch.add("user", charge.user_id, quota=-delta, used_quota=quota, request_count=1)
+        batch.add("token", charge.token_id, remain_quota=0 if charge.token_unlimited else -delta,
+                  used_quota=token_used)
+        if channel_id and quota:
+            batch.add("channel", channel_id, used_quota=quota)
+        return settle_writer.SettleItem(None, None, None, None, log_row, cost_row)
+    return settle_writer.SettleItem(
+        (charge.user_id, delta, quota, 1),
+        (charge.token_id, delta) if not charge.token_unlimited and delta else None,
+        (charge.token_id, token_used) if charge.token_unlimited and token_used else None,
+        (channel_id, quota) if channel_id and quota else None,
+        log_row, cost_row)
+
+
 _batch_enabled = False
 
 
@@ -177,29 +197,38 @@ def settle(ctx: RelayContext, charge: Charge, usage: Usage, *, upstream_format: 
     now = now_s()
     stamp = now_ms()
     engine = engine or db.engine
+    log_row = None
+    if options.get_bool("LogConsumeEnabled"):
+        metadata = {"user_api_format": ctx.front_format, "upstream_api_format": upstream_format or "",
+                    "mode": int(ctx.mode)}
+        if usage.estimated:
+            metadata["estimated_usage"] = True
+        if extra_metadata:
+            metadata.update(extra_metadata)
+        log_row = {
+            "user_id": charge.user_id, "created_at": now, "type": int(LogType.CONSUME),
+            "content": ctx.extra.get("log_content") or pricing.format_log_content(
+                charge.price, charge.group_ratio, usage.cached_tokens, usage.cache_write_5m, usage.cache_write_1h),
+            "username": ctx.username, "token_name": ctx.token_name, "model_name": ctx.actual_model,
+            "origin_model_name": ctx.origin_model, "quota": quota, "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens, "cached_prompt_tokens": usage.cached_tokens,
+            "channel_id": ctx.channel_id, "token_id": charge.token_id, "request_id": ctx.request_id,
+            "elapsed_time": ctx.elapsed_ms(), "is_stream": bool(ctx.is_stream),
+            "system_prompt_reset": bool(ctx.system_prompt_reset),
+            "metadata": orjson.dumps(metadata).decode(), "updated_at": stamp}
+    cost_row = {"created_time": now, "user_id": charge.user_id, "request_id": ctx.request_id,
+                "quota": quota, "stamp": stamp}
+    if settle_writer.enabled():
+        # exact quota and cache now; rows + counters written by the per-worker writer (one commit per tick)
+        settle_writer.writer(engine).submit(_settle_item(charge, delta, quota, ctx.channel_id, log_row, cost_row))
+        auth_cache().adjust(charge.user_id, charge.token_id, delta)
+        return quota
     try:
         with engine.begin() as conn:
             _apply_balances(conn, charge, delta, quota, ctx.channel_id, True)
-            if options.get_bool("LogConsumeEnabled"):
-                metadata = {"user_api_format": ctx.front_format, "upstream_api_format": upstream_format or "",
-                            "mode": int(ctx.mode)}
-                if usage.estimated:
-                    metadata["estimated_usage"] = True
-                if extra_metadata:
-                    metadata.update(extra_metadata)
-                conn.execute(_SQL_LOG, {
-                    "user_id": charge.user_id, "created_at": now, "type": int(LogType.CONSUME),
-                    "content": ctx.extra.get("log_content") or pricing.format_log_content(charge.price, charge.group_ratio, usage.cached_tokens,
-                                                          usage.cache_write_5m, usage.cache_write_1h),
-                    "username": ctx.username, "token_name": ctx.token_name, "model_name": ctx.actual_model,
-                    "origin_model_name": ctx.origin_model, "quota": quota, "prompt_tokens": usage.prompt_tokens,
-                    "completion_tokens": usage.completion_tokens, "cached_prompt_tokens": usage.cached_tokens,
-                    "channel_id": ctx.channel_id, "token_id": charge.token_id, "request_id": ctx.request_id,
-                    "elapsed_time": ctx.elapsed_ms(), "is_stream": bool(ctx.is_stream),
-                    "system_prompt_reset": bool(ctx.system_prompt_reset),
-                    "metadata": json.dumps(metadata, separators=(",", ":")), "updated_at": stamp})
-            conn.execute(_SQL_COST, {"created_time": now, "user_id": charge.user_id, "request_id": ctx.request_id,
-                                     "quota": quota, "stamp": stamp})
+            if log_row is not None:
+                conn.execute(_SQL_LOG, log_row)
+            conn.execute(_SQL_COST, cost_row)
     except Exception:
         log.exception("settling request %s failed (quota %s)", ctx.request_id, quota)
         raise
