@@ -151,6 +151,15 @@ class Adapter:
     def convert_error(self, ctx: "RelayContext", status: int, body: bytes) -> UpstreamErrorInfo:
         return parse_openai_error(status, body)
 
+    def retry_request(self, ctx: "RelayContext", status: int, body: bytes,
+                      prepared: PreparedRequest) -> PreparedRequest | None:
+        """After a non-2xx answer (``body`` = the upstream error bytes), a corrected request to
+        send once more to the *same* channel before any failure handling, or None. Used for
+        vendor quirks with a known fix (Anthropic "Invalid signature in thinking block" →
+        resend without thinking blocks). Implementations must make sure they answer at most
+        once per request (e.g. a flag in ``ctx.extra``)."""
+        return None
+
     # -- front formats (``/v1/messages``, ``/v1/responses``) on chat adapters
     def serves(self, mode) -> bool:
         """True when this adapter can serve ``mode``: declared, or a hub front (Claude

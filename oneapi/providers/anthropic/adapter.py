@@ -69,6 +69,35 @@ def strip_unsigned_thinking(messages: list) -> list:
     return out
 
 
+# Anthropic's 400 answers for thinking blocks it cannot verify (one-api retries these once
+# with every thinking block removed from the history, reference relay §4 Claude Messages).
+SIGNATURE_ERRORS = ("invalid `signature` in `thinking` block", "invalid signature in thinking block",
+                    ".thinking.signature: field required")
+EXTRA_SIGNATURE_RETRY = "anthropic_signature_retry"
+THINKING_BLOCKS = ("thinking", "redacted_thinking")
+
+
+def is_signature_error(status: int, body: bytes) -> bool:
+    if status != 400 or not body:
+        return False
+    text = body[:4000].decode("utf-8", "replace").lower()
+    return any(marker in text for marker in SIGNATURE_ERRORS)
+
+
+def strip_thinking_blocks(messages: list) -> tuple[list, bool]:
+    """Every thinking / redacted_thinking block removed from assistant turns; (messages, changed)."""
+    out, changed = [], False
+    for msg in messages:
+        content = msg.get("content") if isinstance(msg, dict) else None
+        if isinstance(msg, dict) and msg.get("role") == "assistant" and isinstance(content, list):
+            kept = [b for b in content if not (isinstance(b, dict) and b.get("type") in THINKING_BLOCKS)]
+            if len(kept) != len(content):
+                changed = True
+                msg = {**msg, "content": kept or [{"type": "text", "text": "..."}]}
+        out.append(msg)
+    return out, changed
+
+
 def _fold_inline_system(body: dict) -> dict:
     """``role: "system"`` turns inside ``messages`` (newer Claude Code) → top-level system."""
     messages = body.get("messages") or []
@@ -238,6 +267,26 @@ class AnthropicAdapter(Adapter):
 
     def stream_decoder(self, ctx: RelayContext) -> StreamDecoder:
         return AnthropicSSEDecoder(ctx.now())
+
+    def retry_request(self, ctx: RelayContext, status: int, body: bytes,
+                      prepared: PreparedRequest) -> PreparedRequest | None:
+        """400 "Invalid `signature` in `thinking` block" / "thinking.signature: Field required":
+        resend once, same channel, with all thinking blocks removed from the assistant history."""
+        if ctx.extra.get(EXTRA_SIGNATURE_RETRY) or not is_signature_error(status, body):
+            return None
+        try:
+            sent = orjson.loads(prepared.body) if prepared.body is not None else prepared.json
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(sent, dict) or not isinstance(sent.get("messages"), list):
+            return None
+        messages, changed = strip_thinking_blocks(sent["messages"])
+        if not changed:
+            return None
+        ctx.extra[EXTRA_SIGNATURE_RETRY] = True
+        return PreparedRequest(body=orjson.dumps({**sent, "messages": messages}), method=prepared.method,
+                               url=prepared.url, headers=dict(prepared.headers),
+                               stream_format=prepared.stream_format)
 
     def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
         try:
