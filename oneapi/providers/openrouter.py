@@ -19,19 +19,29 @@ TITLE = "One API"
 
 
 def provider_sort(ctx: RelayContext) -> str:
-    """``OPENROUTER_PROVIDER_SORT`` (config.py reads it); channel config ``provider_sort`` wins."""
+    """Channel config ``provider_sort`` wins; else ``OPENROUTER_PROVIDER_SORT`` as carried by the
+    context (``ctx.openrouter_provider_sort``, filled from the settings by the pipeline)."""
     cfg = ctx.config if isinstance(ctx.config, dict) else {}
     if isinstance(cfg.get("provider_sort"), str) and cfg["provider_sort"]:
         return cfg["provider_sort"]
-    if "openrouter_provider_sort" in ctx.extra:
-        return ctx.extra["openrouter_provider_sort"] or ""
+    value = getattr(ctx, "openrouter_provider_sort", None)
+    if isinstance(value, str):
+        return value
+    if isinstance(ctx.extra.get("openrouter_provider_sort"), str):
+        return ctx.extra["openrouter_provider_sort"]
+    return _legacy_settings_sort()
+
+
+def _legacy_settings_sort() -> str:
+    """Transitional: until ``RelayContext`` carries ``openrouter_provider_sort`` (one field in
+    relay/context.py plus one keyword in pipeline.build_context), read the app settings. Never
+    reached once the field exists."""
     try:
         from flask import current_app, has_app_context
-
-        if has_app_context():
-            return getattr(current_app.config.get("SETTINGS"), "openrouter_provider_sort", "") or ""
     except ImportError:  # pragma: no cover
-        pass
+        return ""
+    if has_app_context():
+        return getattr(current_app.config.get("SETTINGS"), "openrouter_provider_sort", "") or ""
     return ""
 
 
