@@ -90,11 +90,19 @@ def init_metrics(app: Flask) -> None:
     def _start_timer():
         g.metrics_started = time.perf_counter()
 
+    children: dict = {}  # label values -> (counter child, histogram child): no labels() lookup per request
+
     @app.after_request
     def _observe(response):
         started = g.get("metrics_started")
         if started is not None and _metrics is not None:
-            group = _path_group(request.path)
-            _metrics.http_requests.labels(group, request.method, str(response.status_code)).inc()
-            _metrics.http_seconds.labels(group).observe(time.perf_counter() - started)
+            key = (_path_group(request.path), request.method, response.status_code)
+            pair = children.get(key)
+            if pair is None:
+                pair = (_metrics.http_requests.labels(key[0], key[1], str(key[2])),
+                        _metrics.http_seconds.labels(key[0]))
+                if len(children) < 256:
+                    children[key] = pair
+            pair[0].inc()
+            pair[1].observe(time.perf_counter() - started)
         return response

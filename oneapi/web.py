@@ -5,7 +5,6 @@ import logging
 import os
 import random
 import time
-from datetime import datetime, timezone
 
 from flask import Flask, Response, g, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException
@@ -18,11 +17,18 @@ REQUEST_ID_HEADER = "X-Oneapi-Request-Id"
 RELAY_PREFIXES = ("/v1", "/dashboard/billing")
 
 
+_stamp = [-1, ""]  # (second, its UTC ``YYYYMMDDhhmmss``): formatted once per second
+
+
 def new_request_id() -> str:
-    """``YYYYMMDDhhmmss`` + nanoseconds mod 1e9 + 8 random digits, capped at 32 chars."""
+    """``YYYYMMDDhhmmss`` + nanoseconds mod 1e9 + 8 random digits (31 chars)."""
     now = time.time_ns()
-    stamp = datetime.fromtimestamp(now / 1e9, tz=timezone.utc).strftime("%Y%m%d%H%M%S")
-    return f"{stamp}{now % 1_000_000_000:09d}{random.randint(0, 99_999_999):08d}"[:32]
+    second, nanos = divmod(now, 1_000_000_000)
+    cached = _stamp
+    if cached[0] != second:
+        cached[1] = time.strftime("%Y%m%d%H%M%S", time.gmtime(second))
+        cached[0] = second
+    return f"{cached[1]}{nanos:09d}{int(random.random() * 100_000_000):08d}"
 
 
 def request_id() -> str:

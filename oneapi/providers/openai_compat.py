@@ -53,17 +53,23 @@ def openai_url(base_url: str, channel_type: int, mode: RelayMode, suffix: str | 
 class OpenAIStreamDecoder(StreamDecoder):
     """OpenAI ``chat.completion.chunk`` / completion SSE. Chunks are already hub chunks."""
 
-    __slots__ = ("_usage", "_parts", "done")
+    __slots__ = ("_usage", "_parts", "done", "_raw", "_usage_seen", "_text_seen")
 
     def __init__(self):
         self._usage: dict | None = None
         self._parts: list[str] = []
         self.done = False
+        self._raw: list[bytes] = []  # passthrough: event payloads, parsed only when asked
+        self._usage_seen = 0
+        self._text_seen = 0
 
     def _inspect(self, chunk: dict) -> None:
         usage = chunk.get("usage")
         if isinstance(usage, dict) and usage:
             self._usage = usage
+        self._collect_text(chunk)
+
+    def _collect_text(self, chunk: dict) -> None:
         for choice in chunk.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
@@ -94,21 +100,39 @@ class OpenAIStreamDecoder(StreamDecoder):
         return [chunk]
 
     def observe(self, event: SSEEvent) -> bool:
+        """Passthrough: no JSON parse per chunk; usage/text are read from the payloads on demand."""
         if event.data == b"[DONE]":
             self.done = True
             return True
-        try:
-            chunk = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return False
-        if isinstance(chunk, dict):
-            self._inspect(chunk)
+        self._raw.append(event.data)
         return False
 
+    @staticmethod
+    def _load(data: bytes):
+        try:
+            chunk = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return None
+        return chunk if isinstance(chunk, dict) else None
+
     def usage(self) -> dict | None:
+        raw = self._raw
+        for i in range(self._usage_seen, len(raw)):
+            if b'"usage"' in raw[i]:  # only chunks that can carry usage are parsed
+                chunk = self._load(raw[i])
+                usage = chunk.get("usage") if chunk is not None else None
+                if isinstance(usage, dict) and usage:
+                    self._usage = usage
+        self._usage_seen = len(raw)
         return self._usage
 
     def text(self) -> str:
+        raw = self._raw
+        for i in range(self._text_seen, len(raw)):
+            chunk = self._load(raw[i])
+            if chunk is not None:
+                self._collect_text(chunk)
+        self._text_seen = len(raw)
         return "".join(self._parts)
 
 

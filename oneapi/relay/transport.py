@@ -72,8 +72,13 @@ def send(method: str, url: str, *, headers: dict, data=None, files=None, stream:
     s = session(proxy)
     prepared = requests.PreparedRequest()  # skips Session.prepare_request's env/cookie merging
     prepared.prepare(method=method, url=url, headers=headers, data=data, files=files)
-    return s.send(prepared, stream=stream, timeout=timeout_of(relay_timeout), allow_redirects=False,
-                  proxies=s.proxies, verify=True)
+    # The mounted transport adapter directly: Session.send would add hooks, redirect plumbing
+    # and a cookie jar shared by every upstream (cookies must not leak between channels).
+    resp = s.get_adapter(prepared.url).send(prepared, stream=stream, timeout=timeout_of(relay_timeout),
+                                            verify=True, proxies=s.proxies)
+    if not stream:
+        resp.content  # noqa: B018 - read the body now, as Session.send does
+    return resp
 
 
 def raw_chunks(resp: requests.Response) -> Iterator[bytes]:
