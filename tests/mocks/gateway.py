@@ -1,19 +1,27 @@
-"""Run the real app under gunicorn + gevent workers on a free loopback port (SQLite file DB),
-and write fixtures rows straight into that database (then bump the cache bus like the admin
-API does, so every worker sees them at once)."""
+"""Run the real app under gunicorn + gevent workers on a free loopback port, and write fixtures
+rows straight into its database (then bump the cache bus like the admin API does, so every
+worker sees them at once).
+
+The database is a SQLite file, or — with ``ONEAPI_TEST_DB=postgres`` and ``TEST_PG_URL`` set
+(``make test-postgres``) — a fresh PostgreSQL database per gateway, handed to the app as
+``SQL_DSN=postgres://…`` exactly like an operator would. Those databases are dropped when the
+test process exits (tests may still read them after ``stop()``)."""
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, insert, select, text, update
+from sqlalchemy import create_engine, delete, insert, make_url, select, text, update
 
+from oneapi.config import dsn_to_uri
 from oneapi.models import Ability, Channel, Log, Option, Token, User, UserRequestCost
 from oneapi.services.cache_bus import CacheBus
 from oneapi.services.security import new_token_key
@@ -28,15 +36,63 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_created_pg: list[tuple[str, str]] = []  # (server URL, database name) to drop at exit
+
+
+def _pg_server_url() -> str | None:
+    if os.environ.get("ONEAPI_TEST_DB") == "postgres" and os.environ.get("TEST_PG_URL"):
+        return os.environ["TEST_PG_URL"]
+    return None
+
+
+def create_pg_database(server_url: str) -> str:
+    """A fresh database on the TEST_PG_URL server; returns its one-api ``SQL_DSN`` (postgres://)."""
+    name = f"oneapi_gw_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    if not _created_pg:
+        atexit.register(_drop_pg_databases)
+    _created_pg.append((server_url, name))
+    url = make_url(server_url).set(drivername="postgresql", database=name)
+    return "postgres://" + url.render_as_string(hide_password=False).split("://", 1)[1]
+
+
+def _drop_pg_databases() -> None:
+    while _created_pg:
+        server_url, name = _created_pg.pop()
+        try:
+            engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            engine.dispose()
+        except Exception:  # noqa: BLE001 - cleanup at exit is best effort
+            pass
+
+
 class Gateway:
     def __init__(self, tmp_path: Path, env: dict | None = None, workers: int = 2):
         self.db_path = os.path.abspath(tmp_path / "gateway.db")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.uri = f"sqlite:///{self.db_path}"
         self.env = {**os.environ, "SQLITE_PATH": self.db_path, "SESSION_SECRET": "gw-test",
                     "RATE_LIMIT_DISABLED": "true", "PORT": str(self.port), **(env or {})}
         self.env.pop("SQL_DSN", None)
+        pg_server = _pg_server_url()
+        if pg_server:
+            self.backend = "postgres"
+            self.sql_dsn = create_pg_database(pg_server)
+            self.env["SQL_DSN"] = self.sql_dsn
+            self.uri = dsn_to_uri(self.sql_dsn)  # what the app uses (cache-bus namespace too)
+        else:
+            self.backend = "sqlite"
+            self.sql_dsn = ""
+            self.uri = f"sqlite:///{self.db_path}"
         self.workers = workers
         self.proc: subprocess.Popen | None = None
         self.log_path = tmp_path / "gunicorn.log"
@@ -47,7 +103,7 @@ class Gateway:
     def start(self) -> "Gateway":
         subprocess.run([str(BIN / "oneapi"), "migrate"], cwd=ROOT, env=self.env, check=True, timeout=120,
                        capture_output=True)
-        self.engine = create_engine(self.uri, connect_args={"timeout": 30})
+        self.engine = create_engine(self.uri, connect_args={"timeout": 30} if self.backend == "sqlite" else {})
         self.bus = CacheBus(self.uri)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
@@ -119,7 +175,7 @@ class Gateway:
 
     def set_option(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(text("DELETE FROM options WHERE key = :k"), {"k": key})
+            conn.execute(delete(Option).where(Option.key == key))
             conn.execute(insert(Option).values(key=key, value=value))
         self.bus.bump("options")
 
