@@ -12,14 +12,13 @@ become OpenAI image ``data``. Bearer auth (reference §3).
 """
 from __future__ import annotations
 
-import orjson
-
 from ..channel_types import ChannelType
 from ..relay.context import RelayContext
 from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
+from .common import chat_chunk, error_chunk, json_object, token_usage
 from .vendor_errors import VendorError
 
 CHAT_PATH = "/api/v1/services/aigc/text-generation/generation"
@@ -52,9 +51,7 @@ def to_ali_chat(ctx: RelayContext, req: dict) -> dict:
 def _usage(usage) -> dict | None:
     if not isinstance(usage, dict):
         return None
-    prompt, completion = int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": int(usage.get("total_tokens") or prompt + completion)}
+    return token_usage(usage.get("input_tokens"), usage.get("output_tokens"), usage.get("total_tokens"))
 
 
 def _finish(value):
@@ -88,15 +85,11 @@ class AliStreamDecoder(StreamDecoder):
         self._parts: list[str] = []
 
     def feed(self, event: SSEEvent) -> list[dict]:
-        try:
-            data = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return []
-        if not isinstance(data, dict):
+        data = json_object(event.data)
+        if data is None:
             return []
         if event.event == "error" or (data.get("code") and not data.get("output")):
-            return [{"error": {"message": str(data.get("message") or data.get("code")), "type": "upstream_error",
-                               "param": None, "code": data.get("code")}}]
+            return [error_chunk(str(data.get("message") or data.get("code")), data.get("code"))]
         if data.get("request_id"):
             self.id = "chatcmpl-" + str(data["request_id"])
         self._usage = _usage(data.get("usage")) or self._usage
@@ -111,9 +104,7 @@ class AliStreamDecoder(StreamDecoder):
                     self._parts.append(delta[key])
             finish = _finish(choice.get("finish_reason"))
             if delta or finish:
-                out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                            "model": self.ctx.origin_model,
-                            "choices": [{"index": i, "delta": delta, "finish_reason": finish}]})
+                out.append(chat_chunk(self.id, self.created, self.ctx.origin_model, delta, finish, i))
         return out
 
     def usage(self):

@@ -10,7 +10,6 @@ the cache).
 """
 from __future__ import annotations
 
-import threading
 import time
 from urllib.parse import quote
 
@@ -25,6 +24,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
+from .common import TokenCache, chat_chunk, error_chunk, json_body, json_object, usage_chunk
 
 ENDPOINTS = {
     "ERNIE-4.0": "completions_pro", "ERNIE-4.0-8K": "completions_pro", "ERNIE-Bot-4": "completions_pro",
@@ -39,8 +39,7 @@ _KIND = {RelayMode.CHAT: "chat", RelayMode.EMBEDDINGS: "embeddings", RelayMode.R
 _FINISH = {"normal": "stop", "stop": "stop", "length": "length", "content_filter": "content_filter",
            "function_call": "tool_calls"}
 _TOKEN_ERRORS = {110, 111}
-_cache: dict[tuple[str, str], tuple[str, float]] = {}
-_lock = threading.Lock()
+_cache = TokenCache()  # (base URL, key) -> access token
 
 
 def endpoint_for(model: str) -> str:
@@ -68,9 +67,9 @@ def access_token(ctx: RelayContext) -> str:
     if "|" not in key:
         return key
     base = ctx.base_url.rstrip("/")
-    cached = _cache.get((base, key))
-    if cached and cached[1] > time.time():
-        return cached[0]
+    cached = _cache.get((base, key), time.time())
+    if cached:
+        return cached
     client_id, client_secret = key.split("|", 1)
     url = (f"{base}/oauth/2.0/token?grant_type=client_credentials&client_id={quote(client_id, safe='')}"
            f"&client_secret={quote(client_secret, safe='')}")
@@ -87,14 +86,12 @@ def access_token(ctx: RelayContext) -> str:
         raise VendorError(f"Baidu access token request failed: {message or resp.status_code}", status=401,
                           code="baidu_token_failed", type="upstream_error")
     expires = float(data.get("expires_in") or 3600)
-    with _lock:
-        _cache[(base, key)] = (token, time.time() + max(expires - 3600, expires / 2))
+    _cache.put((base, key), token, time.time() + max(expires - 3600, expires / 2))
     return token
 
 
 def forget_token(ctx: RelayContext) -> None:
-    with _lock:
-        _cache.pop((ctx.base_url.rstrip("/"), ctx.api_key), None)
+    _cache.drop((ctx.base_url.rstrip("/"), ctx.api_key))
 
 
 def to_baidu_chat(req: dict) -> dict:
@@ -143,26 +140,22 @@ class BaiduStreamDecoder(StreamDecoder):
         self._parts: list[str] = []
 
     def feed(self, event: SSEEvent) -> list[dict]:
-        try:
-            data = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return []
-        if not isinstance(data, dict):
+        data = json_object(event.data)
+        if data is None:
             return []
         if data.get("error_code"):
             err = _error(data)
-            return [{"error": {"message": err.message, "type": "upstream_error", "param": None, "code": err.code}}]
+            return [error_chunk(err.message, err.code)]
         if isinstance(data.get("usage"), dict):
             self._usage = data["usage"]
         text = data.get("result") or ""
         self._parts.append(text)
         finish = _FINISH.get(data.get("finish_reason") or "normal", "stop") if data.get("is_end") else None
-        chunk = {"id": data.get("id") or "", "object": "chat.completion.chunk",
-                 "created": data.get("created") or self.ctx.now(), "model": self.ctx.origin_model,
-                 "choices": [{"index": 0, "delta": {"content": text} if text else {}, "finish_reason": finish}]}
+        chunk = chat_chunk(data.get("id") or "", data.get("created") or self.ctx.now(), self.ctx.origin_model,
+                           {"content": text} if text else {}, finish)
         out = [chunk]
         if finish and self._usage:
-            out.append({**chunk, "choices": [], "usage": self._usage})
+            out.append(usage_chunk(chunk["id"], chunk["created"], self.ctx.origin_model, self._usage))
         return out
 
     def usage(self):
@@ -220,10 +213,7 @@ class Baidu(Adapter):
         return BaiduStreamDecoder(ctx)
 
     def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
-        try:
-            data = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            data = None
+        data = json_body(body)
         if isinstance(data, dict) and data.get("error_code"):
             if data["error_code"] in _TOKEN_ERRORS:
                 forget_token(ctx)

@@ -21,20 +21,13 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
+from .common import chat_chunk, content_text, error_chunk, json_object, token_usage, usage_chunk
 
 _ROLES = {"user": "USER", "assistant": "CHATBOT", "system": "SYSTEM", "tool": "USER", "developer": "SYSTEM"}
 _FINISH = {"COMPLETE": "stop", "MAX_TOKENS": "length", "STOP_SEQUENCE": "stop", "ERROR_TOXIC": "content_filter",
            "ERROR_LIMIT": "length", "ERROR": "stop", "USER_CANCEL": "stop", "TOOL_CALL": "tool_calls"}
 _PARAMS = {"temperature": "temperature", "top_p": "p", "top_k": "k", "seed": "seed", "stop": "stop_sequences",
            "frequency_penalty": "frequency_penalty", "presence_penalty": "presence_penalty"}
-
-
-def _text(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(str(p.get("text") or "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return ""
 
 
 _TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "array": "list",
@@ -73,7 +66,7 @@ def _args(value) -> dict:
 
 def _tool_result(msg: dict, calls: dict) -> dict:
     call = calls.get(msg.get("tool_call_id")) or {"name": msg.get("name") or "", "parameters": {}}
-    text = _text(msg.get("content"))
+    text = content_text(msg.get("content"))
     try:
         output = orjson.loads(text) if text else {}
     except orjson.JSONDecodeError:
@@ -83,7 +76,7 @@ def _tool_result(msg: dict, calls: dict) -> dict:
 
 def to_cohere_chat(ctx: RelayContext, req: dict) -> dict:
     messages = [m for m in req.get("messages") or () if isinstance(m, dict)]
-    preamble = [_text(m.get("content")) for m in messages if m.get("role") in ("system", "developer")]
+    preamble = [content_text(m.get("content")) for m in messages if m.get("role") in ("system", "developer")]
     turns = [m for m in messages if m.get("role") not in ("system", "developer")]
     if not turns:
         raise ValueError("cohere: at least one user message is required")
@@ -102,13 +95,13 @@ def to_cohere_chat(ctx: RelayContext, req: dict) -> dict:
                     item = {"name": fn.get("name") or "", "parameters": _args(fn.get("arguments"))}
                     calls[call.get("id")] = item
                     entry_calls.append(item)
-            history.append({"role": "CHATBOT", "message": _text(m.get("content")), "tool_calls": entry_calls})
+            history.append({"role": "CHATBOT", "message": content_text(m.get("content")), "tool_calls": entry_calls})
         elif role == "tool":
             history.append({"role": "TOOL", "tool_results": [_tool_result(m, calls)]})
         else:
-            history.append({"role": _ROLES.get(role, "USER"), "message": _text(m.get("content"))})
+            history.append({"role": _ROLES.get(role, "USER"), "message": content_text(m.get("content"))})
     model = ctx.actual_model
-    body: dict = {"message": "" if trailing else _text(turns[-1].get("content")), "chat_history": history}
+    body: dict = {"message": "" if trailing else content_text(turns[-1].get("content")), "chat_history": history}
     if trailing:
         body["tool_results"] = [_tool_result(m, calls) for m in trailing]
     if req.get("tools"):
@@ -137,8 +130,7 @@ def _usage(meta) -> dict | None:
     tokens = meta.get("tokens") if isinstance(meta.get("tokens"), dict) else meta.get("billed_units")
     if not isinstance(tokens, dict):
         return None
-    prompt, completion = int(tokens.get("input_tokens") or 0), int(tokens.get("output_tokens") or 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return token_usage(tokens.get("input_tokens"), tokens.get("output_tokens"))
 
 
 def _openai_calls(ctx: RelayContext, tool_calls) -> list[dict]:
@@ -172,15 +164,11 @@ class CohereStreamDecoder(StreamDecoder):
         self._tools = False
 
     def _chunk(self, delta: dict, finish=None) -> dict:
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                "model": self.ctx.origin_model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return chat_chunk(self.id, self.created, self.ctx.origin_model, delta, finish)
 
     def feed(self, event: SSEEvent) -> list[dict]:
-        try:
-            data = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return []
-        if not isinstance(data, dict):
+        data = json_object(event.data)
+        if data is None:
             return []
         kind = data.get("event_type")
         if kind == "stream-start" and data.get("generation_id"):
@@ -203,11 +191,9 @@ class CohereStreamDecoder(StreamDecoder):
             out = [self._chunk({}, finish)]
             self._usage = _usage(response.get("meta"))
             if self._usage:
-                out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                            "model": self.ctx.origin_model, "choices": [], "usage": self._usage})
+                out.append(usage_chunk(self.id, self.created, self.ctx.origin_model, self._usage))
             if data.get("finish_reason") == "ERROR":
-                out.append({"error": {"message": "cohere stream ended with an error", "type": "upstream_error",
-                                      "param": None, "code": "cohere_error"}})
+                out.append(error_chunk("cohere stream ended with an error", "cohere_error"))
             return out
         return []
 

@@ -14,7 +14,6 @@ it expires.
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from urllib.parse import urlsplit
 
@@ -29,16 +28,9 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
+from .common import TokenCache, chat_chunk, content_text, error_chunk, json_object
 
-
-def _text(content) -> str:
-    if isinstance(content, list):
-        return "\n".join(str(p.get("text") or "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return content if isinstance(content, str) else ""
-
-
-_tokens: dict[str, tuple[str, float]] = {}
-_lock = threading.Lock()
+_tokens = TokenCache()  # OAuth app key JSON -> access token
 TOKEN_PATH = "/api/permission/oauth2/token"
 
 
@@ -75,9 +67,9 @@ def _oauth_app(ctx: RelayContext) -> dict:
 
 
 def oauth_access_token(ctx: RelayContext) -> str:
-    cached = _tokens.get(ctx.api_key)
-    if cached and cached[1] > time.time():
-        return cached[0]
+    cached = _tokens.get(ctx.api_key, time.time())
+    if cached:
+        return cached
     app = _oauth_app(ctx)
     api_base = str(app.get("coze_api_base") or ctx.base_url).rstrip("/")
     assertion = oauth_jwt(app, urlsplit(api_base).hostname or "api.coze.com", ctx.now(), secrets.token_hex(16))
@@ -97,8 +89,7 @@ def oauth_access_token(ctx: RelayContext) -> str:
     expires_at = float(data.get("expires_in") or 0)  # a Unix timestamp in Coze's answer
     if expires_at < 10**9:
         expires_at = time.time() + (expires_at or 900)
-    with _lock:
-        _tokens[ctx.api_key] = (token, expires_at - 60)
+    _tokens.put(ctx.api_key, token, expires_at - 60)
     return token
 
 
@@ -114,10 +105,11 @@ def to_coze_chat(ctx: RelayContext, req: dict) -> dict:
     messages = [m for m in req.get("messages") or () if isinstance(m, dict)]
     if not messages:
         raise ValueError("coze: at least one message is required")
-    history = [{"role": "assistant" if m.get("role") == "assistant" else "user", "content": _text(m.get("content")),
-                "content_type": "text"} for m in messages[:-1] if m.get("role") not in ("system", "developer")]
+    history = [{"role": "assistant" if m.get("role") == "assistant" else "user",
+                "content": content_text(m.get("content")), "content_type": "text"}
+               for m in messages[:-1] if m.get("role") not in ("system", "developer")]
     user = req.get("user") if isinstance(req.get("user"), str) and req.get("user") else f"oneapi-{ctx.user_id}"
-    return {"bot_id": bot_id(ctx.actual_model), "user": user, "query": _text(messages[-1].get("content")),
+    return {"bot_id": bot_id(ctx.actual_model), "user": user, "query": content_text(messages[-1].get("content")),
             "chat_history": history, "stream": bool(req.get("stream"))}
 
 
@@ -129,15 +121,11 @@ class CozeStreamDecoder(StreamDecoder):
         self._parts: list[str] = []
 
     def _chunk(self, delta, finish=None):
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                "model": self.ctx.origin_model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return chat_chunk(self.id, self.created, self.ctx.origin_model, delta, finish)
 
     def feed(self, event: SSEEvent) -> list[dict]:
-        try:
-            data = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return []
-        if not isinstance(data, dict):
+        data = json_object(event.data)
+        if data is None:
             return []
         kind = data.get("event") or event.event
         if kind == "message":
@@ -150,8 +138,7 @@ class CozeStreamDecoder(StreamDecoder):
             return [self._chunk({}, "stop")]
         if kind == "error":
             info = data.get("error_information") or {}
-            return [{"error": {"message": str(info.get("msg") or "coze error"), "type": "upstream_error",
-                               "param": None, "code": info.get("code")}}]
+            return [error_chunk(str(info.get("msg") or "coze error"), info.get("code"))]
         return []
 
     def usage(self):

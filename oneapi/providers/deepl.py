@@ -16,6 +16,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
+from .common import chat_chunk, content_text
 
 DEFAULT_TARGET = "ZH"
 
@@ -28,10 +29,8 @@ def _last_text(req: dict) -> str:
     messages = [m for m in req.get("messages") or () if isinstance(m, dict)]
     if not messages:
         raise ValueError("deepl: a message to translate is required")
-    content = messages[-1].get("content")
-    if isinstance(content, list):
-        content = "\n".join(str(p.get("text") or "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    if not isinstance(content, str) or not content:
+    content = content_text(messages[-1].get("content"))
+    if not content:
         raise ValueError("deepl: the last message has no text to translate")
     return content
 
@@ -55,10 +54,9 @@ class DeepLStreamDecoder(StreamDecoder):
             return []
         text, _source = _translated(body)
         self._text += text
-        base = {"id": self.ctx.new_id(), "object": "chat.completion.chunk", "created": self.ctx.now(),
-                "model": self.ctx.origin_model}
-        return [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": text}, "finish_reason": None}]},
-                {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}]
+        cid, created, model = self.ctx.new_id(), self.ctx.now(), self.ctx.origin_model
+        return [chat_chunk(cid, created, model, {"role": "assistant", "content": text}),
+                chat_chunk(cid, created, model, {}, "stop")]
 
     def usage(self):
         return None

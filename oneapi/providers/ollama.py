@@ -17,6 +17,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
+from .common import chat_chunk, error_chunk, json_object, token_usage, usage_chunk
 
 DEFAULT_NUM_PREDICT = 2048
 _OPTION_FIELDS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "seed": "seed",
@@ -107,8 +108,7 @@ def _usage(body: dict) -> dict | None:
     prompt, completion = body.get("prompt_eval_count"), body.get("eval_count")
     if prompt is None and completion is None:
         return None
-    prompt, completion = int(prompt or 0), int(completion or 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return token_usage(prompt, completion)
 
 
 def from_ollama_chat(ctx: RelayContext, body: dict) -> dict:
@@ -140,19 +140,14 @@ class OllamaStreamDecoder(StreamDecoder):
         self._tools = False
 
     def _chunk(self, delta: dict, finish=None) -> dict:
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                "model": self.ctx.origin_model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return chat_chunk(self.id, self.created, self.ctx.origin_model, delta, finish)
 
     def feed(self, event: SSEEvent) -> list[dict]:
-        try:
-            line = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return []
-        if not isinstance(line, dict):
+        line = json_object(event.data)
+        if line is None:
             return []
         if line.get("error"):
-            return [{"error": {"message": str(line["error"]), "type": "upstream_error", "param": None,
-                               "code": "ollama_error"}}]
+            return [error_chunk(str(line["error"]), "ollama_error")]
         out = []
         message = line.get("message") if isinstance(line.get("message"), dict) else {}
         delta: dict = {}
@@ -174,8 +169,7 @@ class OllamaStreamDecoder(StreamDecoder):
             out.append(self._chunk({}, finish))
             self._usage = _usage(line)
             if self._usage:
-                out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                            "model": self.ctx.origin_model, "choices": [], "usage": self._usage})
+                out.append(usage_chunk(self.id, self.created, self.ctx.origin_model, self._usage))
         return out
 
     def usage(self) -> dict | None:

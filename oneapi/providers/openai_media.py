@@ -19,6 +19,7 @@ from ..relay.context import RelayContext
 from ..relay.modes import RelayMode, endpoint_name
 from . import AdapterNotFound, get_adapter
 from .base import Adapter, PreparedRequest, StreamDecoder
+from .common import token_usage
 
 FORMAT_MEDIA = "openai_media"
 MULTIPART_KEY = "__multipart__"
@@ -86,8 +87,7 @@ class MediaStreamDecoder(StreamDecoder):
     def usage(self):
         if not self._usage:
             return None
-        prompt, completion = int(self._usage.get("input_tokens") or 0), int(self._usage.get("output_tokens") or 0)
-        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        return token_usage(self._usage.get("input_tokens"), self._usage.get("output_tokens"))
 
 
 class OpenAIMedia(Adapter):

@@ -12,8 +12,6 @@ requests receive the finished prediction as a stream.
 """
 from __future__ import annotations
 
-import orjson
-
 from ..channel_types import ChannelType
 from .vendor_errors import VendorError
 from ..relay.context import RelayContext
@@ -21,16 +19,11 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
+from .common import chat_chunk, content_text, error_chunk, json_body, json_object, token_usage, usage_chunk
 
 TERMINAL = ("succeeded", "failed", "canceled")
 _SIZES = {"1024x1024": "1:1", "1792x1024": "16:9", "1024x1792": "9:16", "1536x1024": "3:2", "1024x1536": "2:3",
           "512x512": "1:1", "256x256": "1:1"}
-
-
-def _text(content) -> str:
-    if isinstance(content, list):
-        return "\n".join(str(p.get("text") or "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return content if isinstance(content, str) else ""
 
 
 def to_replicate_chat(req: dict) -> dict:
@@ -38,7 +31,7 @@ def to_replicate_chat(req: dict) -> dict:
     for m in req.get("messages") or ():
         if not isinstance(m, dict):
             continue
-        text = _text(m.get("content"))
+        text = content_text(m.get("content"))
         if m.get("role") in ("system", "developer"):
             system.append(text)
         else:
@@ -95,8 +88,7 @@ def _usage(body: dict) -> dict | None:
     prompt, completion = metrics.get("input_token_count"), metrics.get("output_token_count")
     if prompt is None and completion is None:
         return None
-    prompt, completion = int(prompt or 0), int(completion or 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return token_usage(prompt, completion)
 
 
 def from_replicate_chat(ctx: RelayContext, body: dict) -> dict:
@@ -120,24 +112,20 @@ class ReplicateStreamDecoder(StreamDecoder):
         self._text = ""
 
     def feed(self, event: SSEEvent) -> list[dict]:
-        try:
-            body = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return []
-        if not isinstance(body, dict):
+        body = json_object(event.data)
+        if body is None:
             return []
         try:
             hub = from_replicate_chat(self.ctx, body)
         except VendorError as err:
-            return [{"error": {"message": err.message, "type": "upstream_error", "param": None, "code": err.code}}]
+            return [error_chunk(err.message, err.code)]
         text = hub["choices"][0]["message"]["content"]
         self._text += text
         self._usage = hub.get("usage")
-        base = {"id": hub["id"], "object": "chat.completion.chunk", "created": hub["created"], "model": hub["model"]}
-        out = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": text}, "finish_reason": None}]},
-               {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}]
+        out = [chat_chunk(hub["id"], hub["created"], hub["model"], {"role": "assistant", "content": text}),
+               chat_chunk(hub["id"], hub["created"], hub["model"], {}, "stop")]
         if self._usage:
-            out.append({**base, "choices": [], "usage": self._usage})
+            out.append(usage_chunk(hub["id"], hub["created"], hub["model"], self._usage))
         return out
 
     def usage(self):
@@ -189,10 +177,7 @@ class Replicate(Adapter):
 
     def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
         """Replicate errors are RFC 7807 problems: ``{"title", "detail", "status"}``."""
-        try:
-            data = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            data = None
+        data = json_body(body)
         if isinstance(data, dict) and (data.get("detail") or data.get("title")):
             message = str(data.get("detail") or data.get("title"))
             return UpstreamErrorInfo(status, f"Replicate: {message}", code=str(data.get("title") or status))

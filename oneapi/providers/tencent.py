@@ -21,6 +21,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
+from .common import chat_chunk, content_text, error_chunk, json_body, token_usage
 
 SERVICE = "hunyuan"
 VERSION = "2023-09-01"
@@ -52,15 +53,9 @@ def tc3_authorization(secret_id: str, secret_key: str, host: str, body: bytes, t
     return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
 
 
-def _text(content) -> str:
-    if isinstance(content, list):
-        return "\n".join(str(p.get("text") or "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return content if isinstance(content, str) else ""
-
-
 def to_tencent_chat(ctx: RelayContext, req: dict) -> dict:
     out: dict = {"Model": ctx.actual_model, "Stream": bool(req.get("stream")),
-                 "Messages": [{"Role": _ROLES.get(m.get("role"), "user"), "Content": _text(m.get("content"))}
+                 "Messages": [{"Role": _ROLES.get(m.get("role"), "user"), "Content": content_text(m.get("content"))}
                               for m in req.get("messages") or () if isinstance(m, dict)]}
     if req.get("top_p") is not None:
         out["TopP"] = req["top_p"]
@@ -72,9 +67,7 @@ def to_tencent_chat(ctx: RelayContext, req: dict) -> dict:
 def _usage(usage) -> dict | None:
     if not isinstance(usage, dict):
         return None
-    prompt, completion = int(usage.get("PromptTokens") or 0), int(usage.get("CompletionTokens") or 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": int(usage.get("TotalTokens") or prompt + completion)}
+    return token_usage(usage.get("PromptTokens"), usage.get("CompletionTokens"), usage.get("TotalTokens"))
 
 
 def _error_of(data) -> dict | None:
@@ -109,8 +102,7 @@ class TencentStreamDecoder(StreamDecoder):
             return []
         err = _error_of(data)
         if err:
-            return [{"error": {"message": str(err.get("Message")), "type": "upstream_error", "param": None,
-                               "code": err.get("Code")}}]
+            return [error_chunk(str(err.get("Message")), err.get("Code"))]
         if not isinstance(data, dict):
             return []
         self._usage = _usage(data.get("Usage")) or self._usage
@@ -119,10 +111,8 @@ class TencentStreamDecoder(StreamDecoder):
             delta = choice.get("Delta") or {}
             content = delta.get("Content") or ""
             self._parts.append(content)
-            out.append({"id": data.get("Id") or "", "object": "chat.completion.chunk",
-                        "created": data.get("Created") or self.ctx.now(), "model": self.ctx.origin_model,
-                        "choices": [{"index": i, "delta": {"role": "assistant", "content": content},
-                                     "finish_reason": choice.get("FinishReason") or None}]})
+            out.append(chat_chunk(data.get("Id") or "", data.get("Created") or self.ctx.now(), self.ctx.origin_model,
+                                  {"role": "assistant", "content": content}, choice.get("FinishReason") or None, i))
         return out
 
     def usage(self):
@@ -193,10 +183,7 @@ class Tencent(Adapter):
         return TencentStreamDecoder(ctx)
 
     def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
-        try:
-            data = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            data = None
+        data = json_body(body)
         err = _error_of(data)
         if err:
             code = str(err.get("Code") or "")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import threading
 
 import orjson
 
@@ -21,14 +20,14 @@ from ..relay.context import RelayContext
 from ..relay.modes import RelayMode, endpoint_name
 from . import register
 from .base import PreparedRequest
+from .common import TokenCache
 from .openai_compat import OpenAICompatible
 from .openai_media import MULTIPART_KEY, media_body
 
 TOKEN_TTL_S = 24 * 3600
 _PATHS = {RelayMode.CHAT: "/api/paas/v4/chat/completions", RelayMode.EMBEDDINGS: "/api/paas/v4/embeddings",
           RelayMode.IMAGES_GENERATIONS: "/api/paas/v4/images/generations"}
-_cache: dict[str, tuple[str, int]] = {}
-_lock = threading.Lock()
+_cache = TokenCache()  # key -> JWT
 
 
 def _b64(data: bytes) -> str:
@@ -49,12 +48,11 @@ def make_jwt(key: str, now_s: int) -> str:
 
 
 def zhipu_token(key: str, now_s: int) -> str:
-    cached = _cache.get(key)
-    if cached and cached[1] > now_s:
-        return cached[0]
+    cached = _cache.get(key, now_s)
+    if cached:
+        return cached
     token = make_jwt(key, now_s)
-    with _lock:
-        _cache[key] = (token, now_s + TOKEN_TTL_S - 3600)
+    _cache.put(key, token, now_s + TOKEN_TTL_S - 3600)
     return token
 
 

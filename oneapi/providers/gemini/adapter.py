@@ -17,6 +17,7 @@ from ...relay.modes import RelayMode
 from ...relay.sse import SSEEvent
 from .. import register
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo
+from ..common import collect_text
 from .convert import chat_to_gemini_request, gemini_error_to_openai, gemini_to_chat_response, gemini_usage_to_chat
 from .stream import GeminiStreamDecoder
 
@@ -71,15 +72,7 @@ class GeminiSSEDecoder(StreamDecoder):
     def _feed_one(self, data: dict) -> list[dict]:
         chunks = self.inner.feed(data)
         for chunk in chunks:
-            for choice in chunk.get("choices") or ():
-                delta = choice.get("delta") or {}
-                for key in ("content", "reasoning_content"):
-                    if isinstance(delta.get(key), str):
-                        self._parts.append(delta[key])
-                for call in delta.get("tool_calls") or ():
-                    args = (call.get("function") or {}).get("arguments")
-                    if isinstance(args, str):
-                        self._parts.append(args)
+            collect_text(chunk, self._parts, ("content", "reasoning_content"))
         return chunks
 
     def usage(self) -> dict | None:

@@ -1,18 +1,8 @@
 """Native Gemini ``streamGenerateContent?alt=sse`` chunks -> hub chunks."""
 from __future__ import annotations
 
+from ..common import chat_chunk, collect_text, usage_chunk
 from .convert import candidate_pieces, finish_reason, gemini_usage_to_chat
-
-
-def collect_text(chunk: dict, pieces: list[str]) -> None:
-    """Append the completion text of a hub chunk (content, reasoning, tool arguments) to ``pieces``."""
-    for choice in chunk.get("choices") or []:
-        delta = choice.get("delta") or {}
-        for key in ("reasoning_content", "content"):
-            if isinstance(delta.get(key), str):
-                pieces.append(delta[key])
-        for call in delta.get("tool_calls") or []:
-            pieces.append((call.get("function") or {}).get("arguments") or "")
 
 
 class GeminiStreamDecoder:
@@ -35,8 +25,7 @@ class GeminiStreamDecoder:
         self.finished = False
 
     def _chunk(self, delta: dict, finish=None, index: int = 0) -> dict:
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.now, "model": self.model,
-                "choices": [{"index": index, "delta": delta, "finish_reason": finish}]}
+        return chat_chunk(self.id, self.now, self.model, delta, finish, index)
 
     def feed(self, data: dict) -> list[dict]:
         chunks = self._feed(data)
@@ -86,8 +75,7 @@ class GeminiStreamDecoder:
             finished = True
         if finished and not self.finished and self.meta is not None:
             self.finished = True
-            out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.now,
-                        "model": self.model, "choices": [], "usage": self.usage()})
+            out.append(usage_chunk(self.id, self.now, self.model, self.usage()))
         return out
 
     def usage(self) -> dict | None:

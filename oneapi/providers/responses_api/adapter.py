@@ -13,13 +13,12 @@ Chat-only models (``-search-`` / ``-audio-`` gpt models) always stay on chat com
 """
 from __future__ import annotations
 
-import orjson
-
 from ...channel_types import ChannelType
 from ...relay.context import FORMAT_RESPONSES, RelayContext
 from ...relay.modes import RelayMode
 from ...relay.sse import SSEEvent
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
+from ..common import collect_text, json_object
 from .convert import chat_to_responses_request, responses_to_chat_response, responses_usage_to_chat
 from .stream import ResponsesStreamDecoder
 
@@ -74,23 +73,12 @@ class ResponsesSSEDecoder(StreamDecoder):
     def _decode(self, event: SSEEvent) -> list[dict]:
         if event.data == b"[DONE]":
             return []
-        try:
-            data = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return []
-        if not isinstance(data, dict):
+        data = json_object(event.data)
+        if data is None:
             return []
         chunks = self.inner.feed(event.event, data)
         for chunk in chunks:
-            for choice in chunk.get("choices") or ():
-                delta = choice.get("delta") or {}
-                for key in ("content", "reasoning_content"):
-                    if isinstance(delta.get(key), str):
-                        self._parts.append(delta[key])
-                for call in delta.get("tool_calls") or ():
-                    args = (call.get("function") or {}).get("arguments")
-                    if isinstance(args, str):
-                        self._parts.append(args)
+            collect_text(chunk, self._parts, ("content", "reasoning_content"))
         return chunks
 
     def feed(self, event: SSEEvent) -> list[dict]:

@@ -1,19 +1,8 @@
 """Upstream Responses API SSE events -> hub ``chat.completion.chunk`` dicts."""
 from __future__ import annotations
 
+from ..common import chat_chunk, collect_text, usage_chunk
 from .convert import finish_reason, responses_usage_to_chat
-
-
-def collect_text(chunk: dict, pieces: list[str]) -> None:
-    """Append the completion text of a hub chunk (content, reasoning, tool arguments) to ``pieces``."""
-    for choice in chunk.get("choices") or []:
-        delta = choice.get("delta") or {}
-        for key in ("reasoning_content", "content"):
-            if isinstance(delta.get(key), str):
-                pieces.append(delta[key])
-        for call in delta.get("tool_calls") or []:
-            pieces.append((call.get("function") or {}).get("arguments") or "")
-
 
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 
@@ -41,8 +30,7 @@ class ResponsesStreamDecoder:
         if not self.started:
             self.started = True
             delta = {"role": "assistant", **delta}
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.now, "model": self.model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return chat_chunk(self.id, self.now, self.model, delta, finish)
 
     def _tool(self, output_index: int, delta: dict) -> dict:
         return self._chunk({"tool_calls": [{"index": self.tools[output_index]["index"], **delta}]})
@@ -107,8 +95,7 @@ class ResponsesStreamDecoder:
             chunks = [self._chunk({}, finish_reason(response, bool(self.tools)))]
             usage = self.usage()
             if usage:
-                chunks.append({"id": self.id, "object": "chat.completion.chunk", "created": self.now,
-                               "model": self.model, "choices": [], "usage": usage})
+                chunks.append(usage_chunk(self.id, self.now, self.model, usage))
             return chunks
         if kind == "error":
             return [{"error": {"message": data.get("message") or "upstream error",

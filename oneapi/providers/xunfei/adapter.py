@@ -18,6 +18,7 @@ from ...relay.modes import RelayMode
 from ...relay.sse import SSEEvent
 from .. import register
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo
+from ..common import chat_chunk, json_body, json_object, usage_chunk
 from . import protocol, wsbridge
 
 
@@ -45,15 +46,11 @@ class SparkStreamDecoder(StreamDecoder):
         self._tools = 0
 
     def _chunk(self, delta: dict, finish=None) -> dict:
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.ctx.now(),
-                "model": self.ctx.origin_model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return chat_chunk(self.id, self.ctx.now(), self.ctx.origin_model, delta, finish)
 
     def feed(self, event: SSEEvent) -> list[dict]:
-        try:
-            frame = orjson.loads(event.data)
-        except orjson.JSONDecodeError:
-            return []
-        if not isinstance(frame, dict):
+        frame = json_object(event.data)
+        if frame is None:
             return []
         header = frame.get("header") or {}
         if header.get("code"):
@@ -79,8 +76,7 @@ class SparkStreamDecoder(StreamDecoder):
         if wsbridge._is_last(frame):
             out.append(self._chunk({}, "tool_calls" if self._tools else "stop"))
             if self._usage:
-                out.append({"id": self.id, "object": "chat.completion.chunk", "created": self.ctx.now(),
-                            "model": self.ctx.origin_model, "choices": [], "usage": self._usage})
+                out.append(usage_chunk(self.id, self.ctx.now(), self.ctx.origin_model, self._usage))
         return out
 
     def usage(self) -> dict | None:
@@ -133,10 +129,7 @@ class XunfeiAdapter(Adapter):
         return SparkStreamDecoder(ctx)
 
     def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
-        try:
-            data = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            data = None
+        data = json_body(body)
         header = data.get("header") if isinstance(data, dict) else None
         if isinstance(header, dict) and header.get("code"):
             code = header["code"]
