@@ -18,7 +18,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
-from .common import chat_chunk, error_chunk, json_object, token_usage
+from .common import VendorStreamDecoder, error_chunk, json_object, token_usage
 from .vendor_errors import VendorError
 
 CHAT_PATH = "/api/v1/services/aigc/text-generation/generation"
@@ -76,13 +76,9 @@ def from_ali_chat(ctx: RelayContext, body: dict) -> dict:
     return hub
 
 
-class AliStreamDecoder(StreamDecoder):
+class AliStreamDecoder(VendorStreamDecoder):
     def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self.created = ctx.now()
-        self.id = ctx.new_id()
-        self._usage = None
-        self._parts: list[str] = []
+        super().__init__(ctx, ctx.new_id(), ctx.now())
 
     def feed(self, event: SSEEvent) -> list[dict]:
         data = json_object(event.data)
@@ -104,14 +100,8 @@ class AliStreamDecoder(StreamDecoder):
                     self._parts.append(delta[key])
             finish = _finish(choice.get("finish_reason"))
             if delta or finish:
-                out.append(chat_chunk(self.id, self.created, self.ctx.origin_model, delta, finish, i))
+                out.append(self._chunk(delta, finish, i))
         return out
-
-    def usage(self):
-        return self._usage
-
-    def text(self) -> str:
-        return "".join(self._parts)
 
 
 @register

@@ -24,7 +24,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
-from .common import TokenCache, chat_chunk, error_chunk, json_body, json_object, usage_chunk
+from .common import TokenCache, VendorStreamDecoder, chat_chunk, error_chunk, json_body, json_object, usage_chunk
 
 ENDPOINTS = {
     "ERNIE-4.0": "completions_pro", "ERNIE-4.0-8K": "completions_pro", "ERNIE-Bot-4": "completions_pro",
@@ -133,12 +133,7 @@ def from_baidu_chat(ctx: RelayContext, body: dict) -> dict:
     return hub
 
 
-class BaiduStreamDecoder(StreamDecoder):
-    def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self._usage = None
-        self._parts: list[str] = []
-
+class BaiduStreamDecoder(VendorStreamDecoder):
     def feed(self, event: SSEEvent) -> list[dict]:
         data = json_object(event.data)
         if data is None:
@@ -157,12 +152,6 @@ class BaiduStreamDecoder(StreamDecoder):
         if finish and self._usage:
             out.append(usage_chunk(chunk["id"], chunk["created"], self.ctx.origin_model, self._usage))
         return out
-
-    def usage(self):
-        return self._usage
-
-    def text(self) -> str:
-        return "".join(self._parts)
 
 
 @register

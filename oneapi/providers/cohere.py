@@ -21,7 +21,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
-from .common import chat_chunk, content_text, error_chunk, json_object, token_usage, usage_chunk
+from .common import VendorStreamDecoder, content_text, error_chunk, json_object, token_usage
 
 _ROLES = {"user": "USER", "assistant": "CHATBOT", "system": "SYSTEM", "tool": "USER", "developer": "SYSTEM"}
 _FINISH = {"COMPLETE": "stop", "MAX_TOKENS": "length", "STOP_SEQUENCE": "stop", "ERROR_TOXIC": "content_filter",
@@ -154,17 +154,10 @@ def from_cohere_chat(ctx: RelayContext, body: dict) -> dict:
     return hub
 
 
-class CohereStreamDecoder(StreamDecoder):
+class CohereStreamDecoder(VendorStreamDecoder):
     def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self.id = ctx.new_id()
-        self.created = ctx.now()
-        self._usage = None
-        self._parts: list[str] = []
+        super().__init__(ctx, ctx.new_id(), ctx.now())
         self._tools = False
-
-    def _chunk(self, delta: dict, finish=None) -> dict:
-        return chat_chunk(self.id, self.created, self.ctx.origin_model, delta, finish)
 
     def feed(self, event: SSEEvent) -> list[dict]:
         data = json_object(event.data)
@@ -188,20 +181,12 @@ class CohereStreamDecoder(StreamDecoder):
         if kind == "stream-end":
             response = data.get("response") if isinstance(data.get("response"), dict) else {}
             finish = "tool_calls" if self._tools else _FINISH.get(data.get("finish_reason") or "COMPLETE", "stop")
-            out = [self._chunk({}, finish)]
             self._usage = _usage(response.get("meta"))
-            if self._usage:
-                out.append(usage_chunk(self.id, self.created, self.ctx.origin_model, self._usage))
+            out = self._end(finish)
             if data.get("finish_reason") == "ERROR":
                 out.append(error_chunk("cohere stream ended with an error", "cohere_error"))
             return out
         return []
-
-    def usage(self):
-        return self._usage
-
-    def text(self) -> str:
-        return "".join(self._parts)
 
 
 @register

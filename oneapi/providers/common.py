@@ -1,5 +1,5 @@
 """Helpers shared by the native vendor adapters (hub chunks, usage dicts, stream error
-chunks, JSON event bodies, cached access tokens).
+chunks, JSON event bodies, cached access tokens, the base of the native stream decoders).
 
 Everything here is pure except :class:`TokenCache`, which only holds tokens in memory; the
 clock is always the caller's (``time.time()`` or ``ctx.now()``).
@@ -10,6 +10,8 @@ import threading
 from typing import Any
 
 import orjson
+
+from .base import StreamDecoder
 
 
 def chat_chunk(id: str, created: int, model: str, delta: dict, finish=None, index: int = 0) -> dict:
@@ -92,3 +94,35 @@ class TokenCache:
     def drop(self, key) -> None:
         with self._lock:
             self._items.pop(key, None)
+
+
+class VendorStreamDecoder(StreamDecoder):
+    """Base of the native stream decoders: ``_usage`` is the usage seen so far, ``_parts`` the
+    completion text delivered so far; ``_chunk`` / ``_end`` build hub chunks with ``id`` and
+    ``created`` (``created`` None: ``ctx.now()`` at each chunk)."""
+
+    def __init__(self, ctx, id: str = "", created: int | None = None):
+        self.ctx = ctx
+        self.id = id
+        self.created = created
+        self._usage: dict | None = None
+        self._parts: list[str] = []
+
+    def _created(self) -> int:
+        return self.ctx.now() if self.created is None else self.created
+
+    def _chunk(self, delta: dict, finish=None, index: int = 0) -> dict:
+        return chat_chunk(self.id, self._created(), self.ctx.origin_model, delta, finish, index)
+
+    def _end(self, finish: str) -> list[dict]:
+        """The finish chunk, then the usage chunk when usage is known."""
+        out = [self._chunk({}, finish)]
+        if self._usage:
+            out.append(usage_chunk(self.id, self._created(), self.ctx.origin_model, self._usage))
+        return out
+
+    def usage(self) -> dict | None:
+        return self._usage
+
+    def text(self) -> str:
+        return "".join(self._parts)

@@ -28,7 +28,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
-from .common import TokenCache, chat_chunk, content_text, error_chunk, json_object
+from .common import TokenCache, VendorStreamDecoder, content_text, error_chunk, json_object
 
 _tokens = TokenCache()  # OAuth app key JSON -> access token
 TOKEN_PATH = "/api/permission/oauth2/token"
@@ -113,15 +113,11 @@ def to_coze_chat(ctx: RelayContext, req: dict) -> dict:
             "chat_history": history, "stream": bool(req.get("stream"))}
 
 
-class CozeStreamDecoder(StreamDecoder):
-    def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self.id = ctx.new_id()
-        self.created = ctx.now()
-        self._parts: list[str] = []
+class CozeStreamDecoder(VendorStreamDecoder):
+    """Coze reports no usage: ``usage()`` stays None."""
 
-    def _chunk(self, delta, finish=None):
-        return chat_chunk(self.id, self.created, self.ctx.origin_model, delta, finish)
+    def __init__(self, ctx: RelayContext):
+        super().__init__(ctx, ctx.new_id(), ctx.now())
 
     def feed(self, event: SSEEvent) -> list[dict]:
         data = json_object(event.data)
@@ -140,12 +136,6 @@ class CozeStreamDecoder(StreamDecoder):
             info = data.get("error_information") or {}
             return [error_chunk(str(info.get("msg") or "coze error"), info.get("code"))]
         return []
-
-    def usage(self):
-        return None
-
-    def text(self) -> str:
-        return "".join(self._parts)
 
 
 @register

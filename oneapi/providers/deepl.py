@@ -16,7 +16,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
-from .common import chat_chunk, content_text
+from .common import VendorStreamDecoder, chat_chunk, content_text
 
 DEFAULT_TARGET = "ZH"
 
@@ -42,10 +42,8 @@ def _translated(body: dict) -> tuple[str, str | None]:
     return "".join(texts), source
 
 
-class DeepLStreamDecoder(StreamDecoder):
-    def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self._text = ""
+class DeepLStreamDecoder(VendorStreamDecoder):
+    """DeepL reports no usage: ``usage()`` stays None."""
 
     def feed(self, event: SSEEvent) -> list[dict]:
         try:
@@ -53,16 +51,10 @@ class DeepLStreamDecoder(StreamDecoder):
         except orjson.JSONDecodeError:
             return []
         text, _source = _translated(body)
-        self._text += text
+        self._parts.append(text)
         cid, created, model = self.ctx.new_id(), self.ctx.now(), self.ctx.origin_model
         return [chat_chunk(cid, created, model, {"role": "assistant", "content": text}),
                 chat_chunk(cid, created, model, {}, "stop")]
-
-    def usage(self):
-        return None
-
-    def text(self) -> str:
-        return self._text
 
 
 @register

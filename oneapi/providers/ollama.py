@@ -17,7 +17,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
-from .common import chat_chunk, error_chunk, json_object, token_usage, usage_chunk
+from .common import VendorStreamDecoder, error_chunk, json_object, token_usage
 
 DEFAULT_NUM_PREDICT = 2048
 _OPTION_FIELDS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "seed": "seed",
@@ -130,17 +130,10 @@ def from_ollama_chat(ctx: RelayContext, body: dict) -> dict:
     return hub
 
 
-class OllamaStreamDecoder(StreamDecoder):
+class OllamaStreamDecoder(VendorStreamDecoder):
     def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self.id = ctx.new_id()
-        self.created = ctx.now()
-        self._usage: dict | None = None
-        self._parts: list[str] = []
+        super().__init__(ctx, ctx.new_id(), ctx.now())
         self._tools = False
-
-    def _chunk(self, delta: dict, finish=None) -> dict:
-        return chat_chunk(self.id, self.created, self.ctx.origin_model, delta, finish)
 
     def feed(self, event: SSEEvent) -> list[dict]:
         line = json_object(event.data)
@@ -166,17 +159,9 @@ class OllamaStreamDecoder(StreamDecoder):
             out.append(self._chunk({"role": "assistant", **delta}))
         if line.get("done"):
             finish = "tool_calls" if self._tools else _FINISH.get(line.get("done_reason") or "stop", "stop")
-            out.append(self._chunk({}, finish))
             self._usage = _usage(line)
-            if self._usage:
-                out.append(usage_chunk(self.id, self.created, self.ctx.origin_model, self._usage))
+            out += self._end(finish)
         return out
-
-    def usage(self) -> dict | None:
-        return self._usage
-
-    def text(self) -> str:
-        return "".join(self._parts)
 
 
 @register

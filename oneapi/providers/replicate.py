@@ -19,7 +19,8 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
-from .common import chat_chunk, content_text, error_chunk, json_body, json_object, token_usage, usage_chunk
+from .common import (VendorStreamDecoder, chat_chunk, content_text, error_chunk, json_body, json_object, token_usage,
+                     usage_chunk)
 
 TERMINAL = ("succeeded", "failed", "canceled")
 _SIZES = {"1024x1024": "1:1", "1792x1024": "16:9", "1024x1792": "9:16", "1536x1024": "3:2", "1024x1536": "2:3",
@@ -103,13 +104,8 @@ def from_replicate_chat(ctx: RelayContext, body: dict) -> dict:
     return hub
 
 
-class ReplicateStreamDecoder(StreamDecoder):
+class ReplicateStreamDecoder(VendorStreamDecoder):
     """A finished prediction (JSON) delivered as a stream."""
-
-    def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self._usage = None
-        self._text = ""
 
     def feed(self, event: SSEEvent) -> list[dict]:
         body = json_object(event.data)
@@ -120,19 +116,13 @@ class ReplicateStreamDecoder(StreamDecoder):
         except VendorError as err:
             return [error_chunk(err.message, err.code)]
         text = hub["choices"][0]["message"]["content"]
-        self._text += text
+        self._parts.append(text)
         self._usage = hub.get("usage")
         out = [chat_chunk(hub["id"], hub["created"], hub["model"], {"role": "assistant", "content": text}),
                chat_chunk(hub["id"], hub["created"], hub["model"], {}, "stop")]
         if self._usage:
             out.append(usage_chunk(hub["id"], hub["created"], hub["model"], self._usage))
         return out
-
-    def usage(self):
-        return self._usage
-
-    def text(self) -> str:
-        return self._text
 
 
 @register

@@ -21,7 +21,7 @@ from ..relay.modes import RelayMode
 from ..relay.sse import SSEEvent
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
-from .common import chat_chunk, content_text, error_chunk, json_body, token_usage
+from .common import VendorStreamDecoder, chat_chunk, content_text, error_chunk, json_body, token_usage
 
 SERVICE = "hunyuan"
 VERSION = "2023-09-01"
@@ -89,12 +89,7 @@ def _status(code: str) -> int:
     return 500
 
 
-class TencentStreamDecoder(StreamDecoder):
-    def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self._usage = None
-        self._parts: list[str] = []
-
+class TencentStreamDecoder(VendorStreamDecoder):
     def feed(self, event: SSEEvent) -> list[dict]:
         try:
             data = orjson.loads(event.data)
@@ -114,12 +109,6 @@ class TencentStreamDecoder(StreamDecoder):
             out.append(chat_chunk(data.get("Id") or "", data.get("Created") or self.ctx.now(), self.ctx.origin_model,
                                   {"role": "assistant", "content": content}, choice.get("FinishReason") or None, i))
         return out
-
-    def usage(self):
-        return self._usage
-
-    def text(self) -> str:
-        return "".join(self._parts)
 
 
 @register

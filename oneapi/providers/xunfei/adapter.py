@@ -18,7 +18,7 @@ from ...relay.modes import RelayMode
 from ...relay.sse import SSEEvent
 from .. import register
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo
-from ..common import chat_chunk, json_body, json_object, usage_chunk
+from ..common import VendorStreamDecoder, json_body, json_object
 from . import protocol, wsbridge
 
 
@@ -37,16 +37,10 @@ def _tool_calls(text: dict, new_id) -> list[dict]:
     return [{"id": new_id(), "type": "function", "function": {"name": call.get("name") or "", "arguments": args}}]
 
 
-class SparkStreamDecoder(StreamDecoder):
+class SparkStreamDecoder(VendorStreamDecoder):
     def __init__(self, ctx: RelayContext):
-        self.ctx = ctx
-        self.id = ctx.new_id()
-        self._usage: dict | None = None
-        self._parts: list[str] = []
+        super().__init__(ctx, ctx.new_id())  # created: ctx.now() at each chunk
         self._tools = 0
-
-    def _chunk(self, delta: dict, finish=None) -> dict:
-        return chat_chunk(self.id, self.ctx.now(), self.ctx.origin_model, delta, finish)
 
     def feed(self, event: SSEEvent) -> list[dict]:
         frame = json_object(event.data)
@@ -74,16 +68,8 @@ class SparkStreamDecoder(StreamDecoder):
         if usage:
             self._usage = usage
         if wsbridge._is_last(frame):
-            out.append(self._chunk({}, "tool_calls" if self._tools else "stop"))
-            if self._usage:
-                out.append(usage_chunk(self.id, self.ctx.now(), self.ctx.origin_model, self._usage))
+            out += self._end("tool_calls" if self._tools else "stop")
         return out
-
-    def usage(self) -> dict | None:
-        return self._usage
-
-    def text(self) -> str:
-        return "".join(self._parts)
 
 
 @register
