@@ -174,6 +174,9 @@ class Settings:
     log_push_token: str = _env("LOG_PUSH_TOKEN", _str, "")
     force_email_tls_verify: bool = _env("FORCE_EMAIL_TLS_VERIFY", _bool, False)
     tiktoken_cache_dir: str = _env("TIKTOKEN_CACHE_DIR", _str, "")
+    # Settlement rows and counters written by a per-worker background writer (one commit per
+    # tick, flushed on exit). "auto": on inside gunicorn workers, inline elsewhere.
+    settle_writer: str = _env("SETTLE_WRITER", _choice("auto", "true", "false"), "auto")
     # Process model and metrics
     workers: int = _env("WORKERS", _int, 2)
     prometheus_multiproc_dir: str = _env("PROMETHEUS_MULTIPROC_DIR", _str, "")

@@ -9,11 +9,6 @@ accesslog = None
 
 
 def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
-    # settlement rows + counters written by a per-worker writer, one commit per tick (flushed on
-    # exit); set before the app is imported (after the gevent patches). SETTLE_WRITER=false: inline.
-    import os
-
-    os.environ.setdefault("SETTLE_WRITER", "true")
     try:
         from psycogreen.gevent import patch_psycopg
 

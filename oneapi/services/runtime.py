@@ -51,6 +51,12 @@ def _start_relay(app: Flask, settings) -> None:
     from . import batch, billing, relay_cache
 
     relay_cache.reset()
+    import sys
+
+    from . import settle_writer
+
+    mode = settings.settle_writer
+    settle_writer.enable(mode == "true" or (mode == "auto" and "gunicorn.workers.ggevent" in sys.modules))
     billing.enable_batch(settings.batch_update_enabled)
     if settings.batch_update_enabled:
         batch.updater().start(app, settings.batch_update_interval)

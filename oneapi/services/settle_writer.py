@@ -165,7 +165,4 @@ def flush_all() -> None:
         w.close()
 
 
-if os.environ.get("SETTLE_WRITER", "").lower() in ("1", "true", "yes"):
-    enable(True)
-
 __all__ = ["SettleItem", "SettleWriter", "enable", "enabled", "flush_all", "writer", "write_batch"]
