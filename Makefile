@@ -38,11 +38,14 @@ run: venv frontend-maybe
 test-services:
 	bash scripts/test-services.sh > .test-services.env
 
-test-sqlite: venv
-	ONEAPI_TEST_DB=sqlite $(BIN)/pytest -n 2 --dist loadfile
+# The SQLite run also holds the migration checks on every server and the two-instance test.
+test-sqlite: venv test-services
+	source .test-services.env && ONEAPI_TEST_DB=sqlite $(BIN)/pytest -n 2 --dist loadfile
 
+# The same suite against PostgreSQL (tests/db and tests/cluster already ran above).
 test-postgres: venv test-services
-	source .test-services.env && ONEAPI_TEST_DB=postgres $(BIN)/pytest -n 2 --dist loadfile
+	source .test-services.env && ONEAPI_TEST_DB=postgres $(BIN)/pytest -n 2 --dist loadfile \
+		--ignore=tests/db --ignore=tests/cluster
 
 test-python: test-sqlite test-postgres
 
@@ -51,6 +54,7 @@ test: venv test-services
 	-$(MAKE) --no-print-directory claude-code codex
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-mysql
 	@if grep -q '^test-frontend:' mk/frontend.mk 2>/dev/null; then $(MAKE) --no-print-directory test-frontend; fi
 	@if grep -q '^test-browser:' mk/frontend.mk 2>/dev/null; then $(MAKE) --no-print-directory test-browser; fi
 

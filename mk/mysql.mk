@@ -7,4 +7,5 @@
 test-mysql: venv test-services
 	source .test-services.env && test -n "$$TEST_MYSQL_URL" \
 		|| { echo "TEST_MYSQL_URL missing: scripts/test-services.sh found no MariaDB/MySQL server" >&2; exit 1; }
-	source .test-services.env && ONEAPI_TEST_DB=mysql $(BIN)/pytest -n 2 --dist loadfile
+	source .test-services.env && ONEAPI_TEST_DB=mysql $(BIN)/pytest -n 2 --dist loadfile \
+		--ignore=tests/db --ignore=tests/cluster
