@@ -23,6 +23,7 @@ from . import register
 from .anthropic.adapter import AnthropicAdapter
 from .responses_api.adapter import ResponsesAPIAdapter
 from .base import Adapter, PreparedRequest
+from .common import endpoint_override
 from .openai_compat import TEXT_MODES, OpenAICompatible
 from .openai_media import MEDIA_MODES, MULTIPART_KEY, media_body
 
@@ -48,9 +49,9 @@ class AzureResponses(ResponsesAPIAdapter):
     slug = "azure"
 
     def request_url(self, ctx: RelayContext) -> str:
-        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
-        if isinstance(override, dict) and override.get("response_api"):
-            return str(override["response_api"])
+        override = endpoint_override(ctx, "response_api")
+        if override:
+            return override
         return f"{ctx.base_url.rstrip('/')}/openai/v1/responses?api-version=v1"
 
     def request_headers(self, ctx: RelayContext) -> dict[str, str]:
@@ -67,9 +68,9 @@ class AzureAnthropic(AnthropicAdapter):
     slug = "azure"
 
     def request_url(self, ctx: RelayContext) -> str:
-        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
-        if isinstance(override, dict) and override.get("claude_messages"):
-            return str(override["claude_messages"])
+        override = endpoint_override(ctx, "claude_messages")
+        if override:
+            return override
         return f"{ctx.base_url.rstrip('/')}/anthropic/v1/messages"
 
     def for_request(self, ctx: RelayContext) -> Adapter:
@@ -87,10 +88,9 @@ class Azure(OpenAICompatible):
     slug = "azure"
 
     def request_url(self, ctx: RelayContext) -> str:
-        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
-        name = endpoint_name(ctx.mode)
-        if isinstance(override, dict) and name and override.get(name):
-            return str(override[name])
+        override = endpoint_override(ctx, endpoint_name(ctx.mode))
+        if override:
+            return override
         task = OPENAI_PATHS.get(ctx.mode, "/chat/completions")
         deployment = quote(ctx.actual_model, safe="")
         return (f"{ctx.base_url.rstrip('/')}/openai/deployments/{deployment}{task}"

@@ -13,6 +13,7 @@ from ..channel_types import ChannelType
 from ..relay.context import RelayContext
 from ..relay.modes import OPENAI_PATHS, RelayMode, endpoint_name
 from . import register
+from .common import endpoint_override
 from .openai_compat import OpenAICompatible
 
 _ACCOUNT = re.compile(r"/client/v4/accounts/[^/]+/ai")
@@ -42,8 +43,7 @@ class Cloudflare(OpenAICompatible):
     slug = "cloudflare"
 
     def request_url(self, ctx: RelayContext) -> str:
-        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
-        name = endpoint_name(ctx.mode)
-        if isinstance(override, dict) and name and override.get(name):
-            return str(override[name])
+        override = endpoint_override(ctx, endpoint_name(ctx.mode))
+        if override:
+            return override
         return cloudflare_base(ctx) + "/v1" + OPENAI_PATHS.get(ctx.mode, "/chat/completions")

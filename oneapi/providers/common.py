@@ -126,3 +126,11 @@ class VendorStreamDecoder(StreamDecoder):
 
     def text(self) -> str:
         return "".join(self._parts)
+
+
+def endpoint_override(ctx, name: str | None) -> str | None:
+    """The channel config's ``endpoint_urls[name]`` (a per-endpoint upstream URL), if set."""
+    override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
+    if isinstance(override, dict) and name and override.get(name):
+        return str(override[name])
+    return None

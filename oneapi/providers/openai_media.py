@@ -19,7 +19,7 @@ from ..relay.context import RelayContext
 from ..relay.modes import RelayMode, endpoint_name
 from . import AdapterNotFound, get_adapter
 from .base import Adapter, PreparedRequest, StreamDecoder
-from .common import token_usage
+from .common import endpoint_override, token_usage
 
 FORMAT_MEDIA = "openai_media"
 MULTIPART_KEY = "__multipart__"
@@ -103,10 +103,9 @@ class OpenAIMedia(Adapter):
     def request_url(self, ctx: RelayContext) -> str:
         from .openai_compat import openai_url
 
-        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
-        name = endpoint_name(ctx.mode)
-        if isinstance(override, dict) and name and override.get(name):
-            return str(override[name])
+        override = endpoint_override(ctx, endpoint_name(ctx.mode))
+        if override:
+            return override
         if ctx.mode == RelayMode.RERANK and int(ctx.channel_type) in _RERANK_PATHS:
             return ctx.base_url.rstrip("/") + _RERANK_PATHS[int(ctx.channel_type)]
         return openai_url(ctx.base_url, ctx.channel_type, ctx.mode)

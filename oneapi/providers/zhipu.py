@@ -20,7 +20,7 @@ from ..relay.context import RelayContext
 from ..relay.modes import RelayMode, endpoint_name
 from . import register
 from .base import PreparedRequest
-from .common import TokenCache
+from .common import TokenCache, endpoint_override
 from .openai_compat import OpenAICompatible
 from .openai_media import MULTIPART_KEY, media_body
 
@@ -63,10 +63,9 @@ class Zhipu(OpenAICompatible):
     slug = "zhipu"
 
     def request_url(self, ctx: RelayContext) -> str:
-        override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
-        name = endpoint_name(ctx.mode)
-        if isinstance(override, dict) and name and override.get(name):
-            return str(override[name])
+        override = endpoint_override(ctx, endpoint_name(ctx.mode))
+        if override:
+            return override
         return ctx.base_url.rstrip("/") + _PATHS.get(ctx.mode, _PATHS[RelayMode.CHAT])
 
     def request_headers(self, ctx: RelayContext) -> dict[str, str]:

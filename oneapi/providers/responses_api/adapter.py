@@ -18,7 +18,7 @@ from ...relay.context import FORMAT_RESPONSES, RelayContext
 from ...relay.modes import RelayMode
 from ...relay.sse import SSEEvent
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
-from ..common import collect_text, json_object
+from ..common import collect_text, endpoint_override, json_object
 from .convert import chat_to_responses_request, responses_to_chat_response, responses_usage_to_chat
 from .stream import ResponsesStreamDecoder
 
@@ -55,9 +55,9 @@ def speaks_responses(ctx: RelayContext) -> bool:
 def responses_url(ctx: RelayContext) -> str:
     from ..openai_compat import openai_url
 
-    override = ctx.config.get("endpoint_urls") if isinstance(ctx.config, dict) else None
-    if isinstance(override, dict) and override.get("response_api"):
-        return str(override["response_api"])
+    override = endpoint_override(ctx, "response_api")
+    if override:
+        return override
     return openai_url(ctx.base_url, ctx.channel_type, RelayMode.RESPONSE_API)
 
 
