@@ -28,6 +28,8 @@ def start(app: Flask) -> None:
         cache_bus.install_session_hooks(Session)
         app.extensions["oneapi_session_hooks"] = True
     options.init_store(settings.sync_frequency)
+    if settings.log_sql_dsn:
+        log.warning("LOG_SQL_DSN is set but not supported yet: logs are stored in the main database")
     if app.config.get("ONEAPI_SKIP_RUNTIME"):
         return
     _start_relay(app, settings)
