@@ -24,25 +24,7 @@ def provider_sort(ctx: RelayContext) -> str:
     cfg = ctx.config if isinstance(ctx.config, dict) else {}
     if isinstance(cfg.get("provider_sort"), str) and cfg["provider_sort"]:
         return cfg["provider_sort"]
-    value = getattr(ctx, "openrouter_provider_sort", None)
-    if isinstance(value, str):
-        return value
-    if isinstance(ctx.extra.get("openrouter_provider_sort"), str):
-        return ctx.extra["openrouter_provider_sort"]
-    return _legacy_settings_sort()
-
-
-def _legacy_settings_sort() -> str:
-    """Transitional: until ``RelayContext`` carries ``openrouter_provider_sort`` (one field in
-    relay/context.py plus one keyword in pipeline.build_context), read the app settings. Never
-    reached once the field exists."""
-    try:
-        from flask import current_app, has_app_context
-    except ImportError:  # pragma: no cover
-        return ""
-    if has_app_context():
-        return getattr(current_app.config.get("SETTINGS"), "openrouter_provider_sort", "") or ""
-    return ""
+    return ctx.openrouter_provider_sort or ""
 
 
 @register

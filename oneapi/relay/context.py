@@ -89,6 +89,7 @@ class RelayContext:
     default_max_tokens: int = 2048
     gemini_version: str = "v1"
     gemini_safety_setting: str = "BLOCK_NONE"
+    openrouter_provider_sort: str = ""
     relay_timeout: int = 0
     started_at: float = field(default_factory=time.time)
     extra: dict[str, Any] = field(default_factory=dict)  # free slot for fronts/adapters

@@ -89,7 +89,7 @@ def build_context(front, mode: RelayMode, auth, model: str, body: dict) -> Relay
         pinned=auth.pinned_channel_id is not None,
         enforce_include_usage=settings.enforce_include_usage, default_max_tokens=settings.default_max_token,
         gemini_version=settings.gemini_version, gemini_safety_setting=settings.gemini_safety_setting,
-        relay_timeout=settings.relay_timeout,
+        openrouter_provider_sort=settings.openrouter_provider_sort, relay_timeout=settings.relay_timeout,
     )
 
 
@@ -123,6 +123,28 @@ def apply_system_prompt(hub: dict, prompt: str) -> dict:
         messages.insert(0, {"role": "system", "content": prompt})
     return {**hub, "messages": messages}
 
+
+
+def _client_gone_probe(environ):
+    """A cheap check whether the client closed its connection (EOF readable on the socket).
+
+    gunicorn exposes the client socket as ``gunicorn.socket``; elsewhere the probe says no."""
+    sock = environ.get("gunicorn.socket")
+    if sock is None:
+        return lambda: False
+    import select
+    import socket as socket_mod
+
+    def gone() -> bool:
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+            if not readable:
+                return False
+            return sock.recv(1, socket_mod.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    return gone
 
 class Relay:
     """State of one relay request across its attempts."""
@@ -249,24 +271,29 @@ class Relay:
         except ValueError as err:  # converters reject what the target cannot express
             raise InvalidRequest(str(getattr(err, "message", err)), code="convert_request_failed",
                                  status=getattr(err, "status", 400)) from None
-        try:
-            resp = transport.send(prepared.method, url, headers=prepared.headers,
-                                  data=prepared.body if prepared.files is None else prepared.data,
-                                  files=prepared.files, stream=True, relay_timeout=ctx.relay_timeout,
-                                  proxy=self.settings.relay_proxy)
-        except requests.RequestException as err:
-            log.warning("upstream request to channel #%s failed: %s", ctx.channel_id, err)
-            return UpstreamErrorInfo(500, f"do request failed: {_short(err)}", type="upstream_error",
-                                     code="do_request_failed"), True
-        status = resp.status_code
-        if status < 200 or status >= 300:
+        while True:
+            try:
+                resp = transport.send(prepared.method, url, headers=prepared.headers,
+                                      data=prepared.body if prepared.files is None else prepared.data,
+                                      files=prepared.files, stream=True, relay_timeout=ctx.relay_timeout,
+                                      proxy=self.settings.relay_proxy)
+            except requests.RequestException as err:
+                log.warning("upstream request to channel #%s failed: %s", ctx.channel_id, err)
+                return UpstreamErrorInfo(500, f"do request failed: {_short(err)}", type="upstream_error",
+                                         code="do_request_failed"), True
+            status = resp.status_code
+            if 200 <= status < 300:
+                break
             try:
                 content = resp.raw.read(ERROR_BODY_LIMIT, decode_content=True) or b""
             except Exception:  # noqa: BLE001
                 content = b""
             finally:
                 resp.close()
-            return adapter.convert_error(ctx, status, content), False
+            retry = adapter.retry_request(ctx, status, content, prepared)  # vendor quirk fix, same channel
+            if retry is None:
+                return adapter.convert_error(ctx, status, content), False
+            prepared, url = retry, retry.url or url
         content_type = resp.headers.get("Content-Type", "")
         if ctx.is_stream and adapter.is_stream_response(content_type):
             return self._stream_response(resp)
@@ -348,11 +375,18 @@ class Relay:
                         if piece:
                             out.append(piece)
 
+        client_gone = _client_gone_probe(request.environ)
+
         def generate():
             state = "complete"
             chunks = transport.iter_stream(resp, KEEPALIVE_SECONDS)
             try:
                 for item in chunks:
+                    if client_gone():
+                        # the client hung up: stop before feeding more output, so only what was
+                        # actually sent is billed (a write to a closed peer may still "succeed")
+                        state = "client_gone"
+                        return
                     if item is transport.KEEPALIVE:
                         yield KEEPALIVE
                         continue

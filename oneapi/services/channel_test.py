@@ -92,8 +92,7 @@ def _run_test_unguarded(channel: Channel, model: str) -> tuple[bool, str, float,
                        actual_model=model, enforce_include_usage=settings.enforce_include_usage,
                        default_max_tokens=settings.default_max_token, gemini_version=settings.gemini_version,
                        gemini_safety_setting=settings.gemini_safety_setting, relay_timeout=TEST_TIMEOUT)
-    if hasattr(ctx, "openrouter_provider_sort"):  # once RelayContext carries it (see providers/openrouter.py)
-        ctx.openrouter_provider_sort = settings.openrouter_provider_sort
+    ctx.openrouter_provider_sort = settings.openrouter_provider_sort
     ctx.for_channel(info)
     try:
         adapter = get_adapter(channel.type)
