@@ -31,22 +31,3 @@ def media_setup(make_user, make_token, make_channel, media_upstream):
     channel = make_channel(base_url=media_upstream.url, models=MEDIA_MODELS)
     headers = {"Authorization": f"Bearer sk-{token.key}"}
     return user, token, channel, headers
-
-
-@pytest.fixture
-def set_option(app):
-    from oneapi.extensions import db
-    from oneapi.models import Option
-    from oneapi.services import cache_bus
-
-    def setter(key: str, value: str) -> None:
-        with app.app_context():
-            row = db.session.get(Option, key)
-            if row is None:
-                db.session.add(Option(key=key, value=value))
-            else:
-                row.value = value
-            cache_bus.touch(db.session, "options")
-            db.session.commit()
-
-    return setter

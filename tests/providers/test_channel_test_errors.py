@@ -5,24 +5,11 @@ from __future__ import annotations
 from oneapi.extensions import db
 from oneapi.models import Channel, Log
 from oneapi.providers import baidu
-from oneapi.models import Option
-from oneapi.services import cache_bus
 from tests.mocks.vendor_mock import json_reply
 
 
-def _set_option(app, key: str, value: str) -> None:
-    with app.app_context():
-        row = db.session.get(Option, key)
-        if row is None:
-            db.session.add(Option(key=key, value=value))
-        else:
-            row.value = value
-        cache_bus.touch(db.session, "options")
-        db.session.commit()
-
-
-def test_baidu_token_exchange_401_is_a_failed_test(app, root_client, make_channel, vendor):
-    _set_option(app, "AutomaticDisableChannelEnabled", "true")
+def test_baidu_token_exchange_401_is_a_failed_test(app, root_client, make_channel, vendor, set_option):
+    set_option("AutomaticDisableChannelEnabled", "true")
     channel = make_channel(type=15, base_url=vendor.url + "/bd", key="cid|bad-secret", models="ERNIE-Bot")
 
     def handler(req):

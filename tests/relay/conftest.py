@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from oneapi.extensions import db
-from oneapi.models import Option
-from oneapi.services import cache_bus, relay_cache
+from oneapi.services import relay_cache
 from tests.mocks.openai_upstream import start_mock
 
 
@@ -21,21 +19,6 @@ def upstream():
     server = start_mock()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def set_option(app):
-    def setter(key: str, value: str) -> None:
-        with app.app_context():
-            row = db.session.get(Option, key)
-            if row is None:
-                db.session.add(Option(key=key, value=value))
-            else:
-                row.value = value
-            cache_bus.touch(db.session, "options")
-            db.session.commit()
-
-    return setter
 
 
 @pytest.fixture

@@ -105,3 +105,16 @@ def admin_client(app, make_user):
     c = app.test_client()
     login(c, user.username)
     return c, user
+
+
+@pytest.fixture
+def set_option(app):
+    """Write one option through the options service and commit (every worker reloads)."""
+    from oneapi.services import options
+
+    def setter(key: str, value: str) -> None:
+        with app.app_context():
+            options.set_option(key, value)
+            db.session.commit()
+
+    return setter
