@@ -45,7 +45,9 @@ class BatchUpdater:
         app = app or self._app
         try:
             with app.app_context():
-                for (kind, row_id), deltas in work.items():
+                # one lock order everywhere (tokens, users, channels; ids ascending), the order
+                # pre-consume uses, so concurrent writers never deadlock on PostgreSQL/MySQL
+                for (kind, row_id), deltas in sorted(work.items(), key=lambda kv: (_LOCK_ORDER[kv[0][0]], kv[0][1])):
                     model = _TABLES[kind]
                     values = {col: getattr(model, col) + value for col, value in deltas.items() if value}
                     if values:
@@ -87,6 +89,9 @@ def updater() -> BatchUpdater:
     if _updater is None:
         _updater = BatchUpdater()
     return _updater
+
+
+_LOCK_ORDER = {"token": 0, "user": 1, "channel": 2}
 
 
 def flush_all() -> None:

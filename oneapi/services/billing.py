@@ -138,14 +138,15 @@ def _apply_balances(conn, charge: Charge, delta: int, quota: int, channel_id: in
         if channel_id and quota:
             batch.add("channel", channel_id, used_quota=quota)
         return
-    if delta or quota or count_request:
-        conn.execute(_SQL_USER_SETTLE, {"delta": delta, "quota": quota, "count": int(count_request),
-                                        "id": charge.user_id})
+    # tokens before users, like pre-consume: one lock order, no deadlock between the two
     if not charge.token_unlimited:
         if delta:
             conn.execute(_SQL_TOKEN_LIMITED, {"delta": delta, "id": charge.token_id})
     elif token_used:
         conn.execute(_SQL_TOKEN_USED, {"used": token_used, "id": charge.token_id})
+    if delta or quota or count_request:
+        conn.execute(_SQL_USER_SETTLE, {"delta": delta, "quota": quota, "count": int(count_request),
+                                        "id": charge.user_id})
     if channel_id and quota:
         conn.execute(_SQL_CHANNEL_USED, {"quota": quota, "id": channel_id})
 

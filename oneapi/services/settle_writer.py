@@ -112,16 +112,18 @@ def write_batch(engine, items: list[SettleItem]) -> None:
         if item.log is not None:
             logs.append(item.log)
         costs.append(item.cost)
+    # lock order = pre-consume's (tokens, then users, then channels; ids ascending): concurrent
+    # reservations and settlements never wait on each other in a cycle (PostgreSQL deadlocks)
     with engine.begin() as conn:
+        if limited:
+            conn.execute(_SQL_TOKEN_LIMITED, [{"delta": d, "id": tid} for tid, d in sorted(limited.items()) if d])
+        if used:
+            conn.execute(_SQL_TOKEN_USED, [{"used": u, "id": tid} for tid, u in sorted(used.items()) if u])
         if users:
             conn.execute(_SQL_USER_SETTLE, [{"delta": d, "quota": q, "count": c, "id": uid}
-                                            for uid, (d, q, c) in users.items()])
-        if limited:
-            conn.execute(_SQL_TOKEN_LIMITED, [{"delta": d, "id": tid} for tid, d in limited.items() if d])
-        if used:
-            conn.execute(_SQL_TOKEN_USED, [{"used": u, "id": tid} for tid, u in used.items() if u])
+                                            for uid, (d, q, c) in sorted(users.items())])
         if channels:
-            conn.execute(_SQL_CHANNEL_USED, [{"quota": q, "id": cid} for cid, q in channels.items() if q])
+            conn.execute(_SQL_CHANNEL_USED, [{"quota": q, "id": cid} for cid, q in sorted(channels.items()) if q])
         if logs:
             conn.execute(_SQL_LOG, logs)
         conn.execute(_SQL_COST, costs)
