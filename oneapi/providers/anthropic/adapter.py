@@ -199,6 +199,28 @@ class AnthropicSSEDecoder(StreamDecoder):
         return "".join(self._parts)
 
 
+def anthropic_request_body(ctx: RelayContext, body: dict, *, force_stream: bool = False) -> dict:
+    """The Anthropic Messages body for ``ctx`` (shared by Anthropic, Bedrock and Vertex Claude):
+    a ``/v1/messages`` caller's own body rewritten, else the hub request converted."""
+    original = ctx.extra.get(EXTRA_BODY)
+    if ctx.front_format == FORMAT_ANTHROPIC and isinstance(original, dict):
+        return rewrite_claude_body(ctx, original)
+    hub = {**body, "model": ctx.actual_model}
+    if force_stream:
+        hub["stream"] = True
+    if apply_thinking_param is not None and ctx.thinking is not None:
+        hub = apply_thinking_param(hub, ctx.thinking, ctx.actual_model, ctx.reasoning_effort)
+        if ctx.thinking is False:
+            hub["thinking"] = {"type": "disabled"}
+    try:
+        out = chat_to_anthropic_request(hub, ctx.default_max_tokens)
+    except (TypeError, AttributeError, KeyError) as err:
+        raise ValueError(f"cannot convert the request to the Anthropic format: {err}") from None
+    if not out["messages"]:
+        raise ValueError("messages: at least one user or assistant message with content is required")
+    return out
+
+
 @register
 class AnthropicAdapter(Adapter):
     channel_types = (ChannelType.ANTHROPIC, ChannelType.CLAUDE_COMPATIBLE)
@@ -236,23 +258,7 @@ class AnthropicAdapter(Adapter):
         return True
 
     def convert_request(self, ctx: RelayContext, body: dict) -> PreparedRequest:
-        original = ctx.extra.get(EXTRA_BODY)
-        if ctx.front_format == FORMAT_ANTHROPIC and isinstance(original, dict):
-            return PreparedRequest(json=rewrite_claude_body(ctx, original))
-        hub = {**body, "model": ctx.actual_model}
-        if ctx.is_stream:
-            hub["stream"] = True
-        if apply_thinking_param is not None and ctx.thinking is not None:
-            hub = apply_thinking_param(hub, ctx.thinking, ctx.actual_model, ctx.reasoning_effort)
-            if ctx.thinking is False:
-                hub["thinking"] = {"type": "disabled"}
-        try:
-            out = chat_to_anthropic_request(hub, ctx.default_max_tokens)
-        except (TypeError, AttributeError, KeyError) as err:
-            raise ValueError(f"cannot convert the request to the Anthropic format: {err}") from None
-        if not out["messages"]:
-            raise ValueError("messages: at least one user or assistant message with content is required")
-        return PreparedRequest(json=out)
+        return PreparedRequest(json=anthropic_request_body(ctx, body, force_stream=ctx.is_stream))
 
     def convert_response(self, ctx: RelayContext, body: dict) -> dict:
         hub = anthropic_to_chat_response(body, ctx.now())

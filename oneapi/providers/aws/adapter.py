@@ -23,20 +23,15 @@ from urllib.parse import quote
 import orjson
 
 from ...channel_types import ChannelType
-from ...relay.context import FORMAT_ANTHROPIC, RelayContext
+from ...relay.context import RelayContext
 from ...relay.modes import RelayMode
 from .. import register
-from ..anthropic.adapter import EXTRA_BETA, EXTRA_BODY, AnthropicSSEDecoder, rewrite_claude_body
-from ..anthropic.convert import anthropic_to_chat_response, anthropic_usage_to_chat, chat_to_anthropic_request
+from ..anthropic.adapter import EXTRA_BETA, AnthropicSSEDecoder, anthropic_request_body
+from ..anthropic.convert import anthropic_to_chat_response, anthropic_usage_to_chat
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo
 from . import sigv4
 from .converse import ConverseStreamDecoder, b64_payload, chat_to_converse, converse_to_chat, converse_usage
 from .eventstream import EventStreamParser, Frame
-
-try:
-    from ...relay.reasoning import apply_thinking_param
-except ImportError:  # pragma: no cover
-    apply_thinking_param = None
 
 BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31"
 SERVICE = "bedrock"
@@ -242,21 +237,7 @@ class AwsBedrockAdapter(Adapter):
                 return PreparedRequest(json=chat_to_converse(hub, ctx.default_max_tokens))
             except (TypeError, AttributeError, KeyError) as err:
                 raise ValueError(f"cannot convert the request to the Bedrock Converse format: {err}") from None
-        original = ctx.extra.get(EXTRA_BODY)
-        if ctx.front_format == FORMAT_ANTHROPIC and isinstance(original, dict):
-            out = rewrite_claude_body(ctx, original)
-        else:
-            hub = {**body, "model": ctx.actual_model}
-            if apply_thinking_param is not None and ctx.thinking is not None:
-                hub = apply_thinking_param(hub, ctx.thinking, ctx.actual_model, ctx.reasoning_effort)
-                if ctx.thinking is False:
-                    hub["thinking"] = {"type": "disabled"}
-            try:
-                out = chat_to_anthropic_request(hub, ctx.default_max_tokens)
-            except (TypeError, AttributeError, KeyError) as err:
-                raise ValueError(f"cannot convert the request to the Anthropic format: {err}") from None
-            if not out["messages"]:
-                raise ValueError("messages: at least one user or assistant message with content is required")
+        out = anthropic_request_body(ctx, body)
         out.pop("model", None)
         out.pop("stream", None)
         out["anthropic_version"] = BEDROCK_ANTHROPIC_VERSION

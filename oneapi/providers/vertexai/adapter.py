@@ -22,21 +22,16 @@ import re
 import orjson
 
 from ...channel_types import ChannelType
-from ...relay.context import FORMAT_ANTHROPIC, RelayContext
+from ...relay.context import RelayContext
 from ...relay.modes import RelayMode
 from .. import register
-from ..anthropic.adapter import EXTRA_BODY, AnthropicSSEDecoder, rewrite_claude_body
-from ..anthropic.convert import anthropic_error_to_openai, anthropic_to_chat_response, chat_to_anthropic_request
+from ..anthropic.adapter import AnthropicSSEDecoder, anthropic_request_body
+from ..anthropic.convert import anthropic_error_to_openai, anthropic_to_chat_response
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
 from ..gemini.adapter import GeminiSSEDecoder
 from ..gemini.convert import chat_to_gemini_request, gemini_error_to_openai, gemini_to_chat_response, \
     gemini_usage_to_chat
 from . import auth
-
-try:
-    from ...relay.reasoning import apply_thinking_param
-except ImportError:  # pragma: no cover
-    apply_thinking_param = None
 
 VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 DEFAULT_REGION = "us-central1"
@@ -173,21 +168,7 @@ class VertexAIAdapter(Adapter):
         return PreparedRequest(json=out)
 
     def _claude_body(self, ctx: RelayContext, body: dict) -> dict:
-        original = ctx.extra.get(EXTRA_BODY)
-        if ctx.front_format == FORMAT_ANTHROPIC and isinstance(original, dict):
-            out = rewrite_claude_body(ctx, original)
-        else:
-            hub = {**body, "model": ctx.actual_model}
-            if apply_thinking_param is not None and ctx.thinking is not None:
-                hub = apply_thinking_param(hub, ctx.thinking, ctx.actual_model, ctx.reasoning_effort)
-                if ctx.thinking is False:
-                    hub["thinking"] = {"type": "disabled"}
-            try:
-                out = chat_to_anthropic_request(hub, ctx.default_max_tokens)
-            except (TypeError, AttributeError, KeyError) as err:
-                raise ValueError(f"cannot convert the request to the Anthropic format: {err}") from None
-            if not out["messages"]:
-                raise ValueError("messages: at least one user or assistant message with content is required")
+        out = anthropic_request_body(ctx, body)
         out.pop("model", None)
         out["anthropic_version"] = VERTEX_ANTHROPIC_VERSION
         if ctx.is_stream:
