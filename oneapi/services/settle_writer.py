@@ -80,6 +80,8 @@ class SettleWriter:
     def close(self) -> None:
         self._stop = True
         self._wake.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=30)  # let a batch already taken by the thread commit first
         self.flush()
 
 
