@@ -1,5 +1,10 @@
-"""Upstream HTTP: one pooled ``requests.Session`` per worker process, ``RELAY_TIMEOUT``,
-``RELAY_PROXY``; streamed bodies are read as raw socket chunks as they arrive.
+"""Upstream HTTP: ``RELAY_TIMEOUT``, ``RELAY_PROXY``; streamed bodies are read as raw socket
+chunks as they arrive.
+
+Plain requests go through the keep-alive client of ``httpclient`` (a fraction of the CPU of
+``requests``); a proxy, a multipart upload or a mounted transport adapter (a vendor WebSocket
+bridge) use one pooled ``requests.Session`` per worker process. Both answer objects with
+``status_code``, ``headers``, ``content`` and ``close()``; read bodies through the helpers here.
 
 ``iter_stream`` runs the socket reads in a helper (a greenlet under gevent workers) feeding a
 bounded queue, so the caller can emit a keep-alive comment when the upstream is idle for
@@ -14,6 +19,8 @@ from typing import Iterator
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from . import httpclient
 
 _session: requests.Session | None = None
 _session_pid = 0
@@ -67,8 +74,22 @@ def timeout_of(relay_timeout: int):
     return (30, None)
 
 
+def _mounted(url: str) -> bool:
+    return bool(_mounts) and any(url.startswith(prefix) for prefix in _mounts)
+
+
 def send(method: str, url: str, *, headers: dict, data=None, files=None, stream: bool,
-         relay_timeout: int = 0, proxy: str = "") -> requests.Response:
+         relay_timeout: int = 0, proxy: str = ""):
+    """One upstream request; ``stream`` leaves the body unread for ``iter_stream``/``raw_chunks``."""
+    if files is None and not proxy and (data is None or isinstance(data, (bytes, bytearray, str))) \
+            and not _mounted(url):
+        connect_timeout, read_timeout = timeout_of(relay_timeout)
+        body = data.encode() if isinstance(data, str) else bytes(data) if isinstance(data, bytearray) else data
+        resp = httpclient.request(method, url, headers=headers, body=body, connect_timeout=connect_timeout,
+                                  read_timeout=read_timeout)
+        if not stream:
+            resp.content  # noqa: B018 - read the body now
+        return resp
     s = session(proxy)
     prepared = requests.PreparedRequest()  # skips Session.prepare_request's env/cookie merging
     prepared.prepare(method=method, url=url, headers=headers, data=data, files=files)
@@ -81,8 +102,24 @@ def send(method: str, url: str, *, headers: dict, data=None, files=None, stream:
     return resp
 
 
-def raw_chunks(resp: requests.Response) -> Iterator[bytes]:
+def read_limited(resp, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the (decoded) body, e.g. an upstream error; b"" on read errors."""
+    try:
+        if isinstance(resp, httpclient.Response):
+            return resp.read(limit)
+        return resp.raw.read(limit, decode_content=True) or b""
+    except Exception:  # noqa: BLE001 - an unreadable error body is reported as empty
+        return b""
+
+
+def raw_chunks(resp) -> Iterator[bytes]:
     """Yield body bytes as the socket delivers them (chunked or close-delimited)."""
+    if isinstance(resp, httpclient.Response):
+        try:
+            yield from resp.iter_pieces()
+        except requests.RequestException as err:
+            raise UpstreamReadError(str(err)) from err
+        return
     raw = resp.raw
     try:
         if getattr(raw, "chunked", False) and hasattr(raw, "read_chunked"):
@@ -118,6 +155,9 @@ def iter_stream(resp: requests.Response, keepalive: float = 5.0, max_buffered: i
     Raises :class:`UpstreamReadError` when the upstream connection breaks. Closing the
     generator (client disconnect) closes the upstream response and ends the reader.
     """
+    if isinstance(resp, httpclient.Response):
+        yield from _iter_direct(resp, keepalive)
+        return
     q: queue.Queue = queue.Queue(maxsize=max_buffered)
     stop = threading.Event()
 
@@ -174,6 +214,34 @@ def iter_stream(resp: requests.Response, keepalive: float = 5.0, max_buffered: i
         stop.set()
         if thread.is_alive():
             _abort_socket(resp)  # unblocks the reader, which then closes the response
+
+
+def _iter_direct(resp: httpclient.Response, keepalive: float) -> Iterator:
+    """``iter_stream`` for the keep-alive client: read in the caller's greenlet with a socket
+    timeout of ``keepalive`` seconds, so no reader thread or queue per stream."""
+    limit = resp.read_timeout  # RELAY_TIMEOUT: longest silence of the upstream (None: no limit)
+    step = keepalive if limit is None else min(keepalive, limit)
+    resp.settimeout(step)
+    idle = 0.0
+    try:
+        while True:
+            try:
+                piece = resp.read_piece(idle_ok=True)
+            except requests.RequestException as err:
+                raise UpstreamReadError(str(err)) from err
+            if piece is None:
+                idle += step
+                if limit is not None and idle >= limit:
+                    raise UpstreamReadError(f"upstream sent nothing for {limit:g} seconds (RELAY_TIMEOUT)")
+                yield KEEPALIVE
+                continue
+            if not piece:
+                return
+            idle = 0.0
+            yield piece
+    finally:
+        if not resp.finished:
+            resp.abort()
 
 
 def _abort_socket(resp: requests.Response) -> None:
