@@ -132,13 +132,13 @@ def _client_gone_probe(environ):
     sock = environ.get("gunicorn.socket")
     if sock is None:
         return lambda: False
-    import select
     import socket as socket_mod
+
+    readable_now = transport.httpclient.readable_now  # one select syscall, no event-loop work
 
     def gone() -> bool:
         try:
-            readable, _, _ = select.select([sock], [], [], 0)
-            if not readable:
+            if not readable_now(sock):
                 return False
             return sock.recv(1, socket_mod.MSG_PEEK) == b""
         except (OSError, ValueError):
@@ -285,9 +285,7 @@ class Relay:
             if 200 <= status < 300:
                 break
             try:
-                content = resp.raw.read(ERROR_BODY_LIMIT, decode_content=True) or b""
-            except Exception:  # noqa: BLE001
-                content = b""
+                content = transport.read_limited(resp, ERROR_BODY_LIMIT)
             finally:
                 resp.close()
             retry = adapter.retry_request(ctx, status, content, prepared)  # vendor quirk fix, same channel

@@ -1,7 +1,7 @@
 """Incremental SSE / NDJSON splitting of upstream bytes, and client SSE encoding.
 
-Lines may be of any length (a 10 MB ``data:`` line passes): bytes are appended to one buffer
-and scanned only from where the previous scan stopped, so a long line costs O(n), not O(n²).
+Lines may be of any length (a 10 MB ``data:`` line passes): the pieces of an unfinished line
+are kept as a list and joined once when its newline arrives, so a long line costs O(n), not O(n²).
 """
 from __future__ import annotations
 
@@ -32,39 +32,40 @@ class SSEParser:
     ``ndjson=True`` treats every non-empty line as one event (Ollama-style streams).
     """
 
-    __slots__ = ("_buf", "_scan", "_event", "_ndjson")
+    __slots__ = ("_parts", "_event", "_ndjson")
 
     def __init__(self, ndjson: bool = False):
-        self._buf = bytearray()
-        self._scan = 0
+        self._parts: list[bytes] = []  # bytes of an unfinished line (joined once it ends)
         self._event: str | None = None
         self._ndjson = ndjson
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
-        buf = self._buf
-        buf += chunk
+        if b"\n" not in chunk:
+            if chunk:
+                self._parts.append(chunk)
+            return []
+        if self._parts:
+            self._parts.append(chunk)
+            chunk = b"".join(self._parts)
+            self._parts = []
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        if tail:
+            self._parts.append(tail)
         out: list[SSEEvent] = []
-        start = 0
-        pos = buf.find(b"\n", self._scan)
-        while pos != -1:
-            line = bytes(buf[start:pos])
-            if line.endswith(b"\r"):
+        strip_cr = b"\r" in chunk
+        for line in lines:
+            if strip_cr and line.endswith(b"\r"):
                 line = line[:-1]
             self._line(line, out)
-            start = pos + 1
-            pos = buf.find(b"\n", start)
-        if start:
-            del buf[:start]
-        self._scan = len(buf)
         return out
 
     def flush(self) -> list[SSEEvent]:
         """End of upstream: dispatch what is pending (a last line without newline)."""
         out: list[SSEEvent] = []
-        if self._buf:
-            line = bytes(self._buf).rstrip(b"\r")
-            self._buf.clear()
-            self._scan = 0
+        if self._parts:
+            line = b"".join(self._parts).rstrip(b"\r")
+            self._parts = []
             self._line(line, out)
         return out
 
