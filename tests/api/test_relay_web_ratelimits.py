@@ -29,3 +29,23 @@ def test_web_limit_per_ip(app, database_url):
     codes = [c.get("/some/spa/page").status_code for _ in range(3)]
     assert codes[2] == 429
     assert c.get("/api/status").status_code == 200  # the API has its own budget
+
+
+def test_relay_limit_is_shared_through_redis(app, database_url):
+    """With REDIS_CONN_STRING two app instances (two workers or hosts) share one budget per key."""
+    import os
+    import secrets
+
+    import pytest
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_REDIS_URL missing: `make test` starts Redis")
+        pytest.skip("TEST_REDIS_URL not set")
+    a = _app(database_url, GLOBAL_RELAY_RATE_LIMIT="3", REDIS_CONN_STRING=url).test_client()
+    b = _app(database_url, GLOBAL_RELAY_RATE_LIMIT="3", REDIS_CONN_STRING=url).test_client()
+    body = {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "hi"}]}
+    key = {"Authorization": "Bearer sk-" + secrets.token_hex(8)}  # fresh key: a fresh window
+    codes = [c.post("/v1/chat/completions", json=body, headers=key).status_code for c in (a, b, a, b)]
+    assert codes == [401, 401, 401, 429]
