@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from . import config as config_mod
 from .extensions import db, limiter, login_manager, migrate
@@ -34,12 +35,31 @@ def _engine_options(uri: str, settings: config_mod.Settings) -> dict[str, Any]:
     return options
 
 
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, minus the itsdangerous serializer it builds on every
+    request: relay calls (and most API calls) carry no session cookie at all."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+class OneAPIFlask(Flask):
+    session_interface = _CookieSessions()
+
+    def ensure_sync(self, func):
+        # every view and hook of this app is synchronous (gevent does the concurrency): skip
+        # Flask's per-call coroutine check, about a dozen calls per request
+        return func
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` may hold Flask keys, ``SETTINGS`` (a Settings) or
     ``ONEAPI_ENV`` (a mapping parsed instead of ``os.environ``)."""
     config = dict(config or {})
     settings = config.pop("SETTINGS", None) or config_mod.from_env(config.pop("ONEAPI_ENV", None))
-    app = Flask(__name__, static_folder=None)
+    app = OneAPIFlask(__name__, static_folder=None)
     uri = config.pop("SQLALCHEMY_DATABASE_URI", None) or settings.database_uri()
     app.config.update(
         SETTINGS=settings,
@@ -113,10 +133,8 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
     register_relay(app)
     register_web(app)
-    from .api.ratelimits import global_relay_limit, global_web_limit
+    from .api.ratelimits import global_web_limit, install_relay_limit
 
-    for name, blueprint in app.blueprints.items():
-        if name.startswith("relay"):
-            global_relay_limit(blueprint)
+    install_relay_limit(app, [bp for name, bp in app.blueprints.items() if name.startswith("relay")])
     app.view_functions["web_root"] = global_web_limit(app.view_functions["web_root"])
     app.view_functions["web_path"] = global_web_limit(app.view_functions["web_path"])
