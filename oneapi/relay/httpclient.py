@@ -368,68 +368,73 @@ class Response:
         """Data of the next chunk, plus every further chunk already buffered (a fast upstream's
         burst is handed on in one piece). Blocks on the socket only while nothing is decoded
         yet, and every step leaves the state consistent if a recv times out (streams poll with
-        a short timeout to send keep-alives while the upstream is idle)."""
+        a short timeout to send keep-alives while the upstream is idle). The buffer is walked
+        with an offset and cut once at the end (no copy per chunk)."""
         conn = self._conn
         out: list[bytes] = []
-        while True:
-            buf = conn.buf
-            if self._need_crlf:  # the CRLF closing the previous chunk
-                if len(buf) < 2:
+        buf = conn.buf
+        pos = 0
+        try:
+            while True:
+                if self._need_crlf:  # the CRLF closing the previous chunk
+                    if len(buf) - pos < 2:
+                        if out:
+                            break
+                        buf, pos = self._recv_more(conn, buf, pos)
+                        continue
+                    pos += 2
+                    self._need_crlf = False
+                if self._chunk_left == 0:
+                    idx = buf.find(b"\r\n", pos)
+                    if idx < 0:
+                        if out:
+                            break
+                        if len(buf) - pos > 65536:
+                            raise requests.exceptions.ChunkedEncodingError("upstream chunk header too long")
+                        buf, pos = self._recv_more(conn, buf, pos)
+                        continue
+                    size_line = buf[pos:idx]
+                    try:
+                        size = int(size_line.split(b";", 1)[0].strip(), 16)
+                    except ValueError:
+                        raise requests.exceptions.ChunkedEncodingError(
+                            f"invalid chunk size {size_line[:40]!r}") from None
+                    pos = idx + 2
+                    self._chunk_left = size if size > 0 else -1
+                if self._chunk_left < 0:  # last chunk seen
+                    if out:
+                        break  # hand on the data first; the trailers are read by the next call
+                    conn.buf, buf, pos = buf[pos:], b"", 0
+                    while self._fill_line():  # trailers up to the empty line
+                        pass
+                    self._done = True
+                    self._release()
+                    return b""
+                avail = len(buf) - pos
+                if not avail:
                     if out:
                         break
-                    self._recv_more(conn)
+                    buf, pos = self._recv_more(conn, buf, pos)
                     continue
-                conn.buf = buf[2:]
-                self._need_crlf = False
-                continue
-            if self._chunk_left == 0:
-                idx = buf.find(b"\r\n")
-                if idx < 0:
-                    if out:
-                        break
-                    if len(buf) > 65536:
-                        raise requests.exceptions.ChunkedEncodingError("upstream chunk header too long")
-                    self._recv_more(conn)
-                    continue
-                size_line, conn.buf = buf[:idx], buf[idx + 2:]
-                try:
-                    size = int(size_line.split(b";", 1)[0].strip(), 16)
-                except ValueError:
-                    raise requests.exceptions.ChunkedEncodingError(
-                        f"invalid chunk size {size_line[:40]!r}") from None
-                self._chunk_left = size if size > 0 else -1
-                continue
-            if self._chunk_left < 0:  # last chunk seen
-                if out:
-                    break  # hand on the data first; the trailers are read by the next call
-                while self._fill_line():  # trailers up to the empty line
-                    pass
-                self._done = True
-                self._release()
-                return b""
-            if not buf:
-                if out:
-                    break
-                self._recv_more(conn)
-                continue
-            take = min(self._chunk_left, len(buf))
-            if take == len(buf):
-                out.append(buf)
-                conn.buf = b""
-            else:
-                out.append(buf[:take])
-                conn.buf = buf[take:]
-            self._chunk_left -= take
-            if self._chunk_left == 0:
-                self._need_crlf = True
+                take = self._chunk_left if self._chunk_left < avail else avail
+                out.append(buf[pos:pos + take] if pos or take != len(buf) else buf)
+                pos += take
+                self._chunk_left -= take
+                if self._chunk_left == 0:
+                    self._need_crlf = True
+        finally:
+            if buf:  # (the trailers branch hands the buffer back itself)
+                conn.buf = buf[pos:] if pos else buf
         return out[0] if len(out) == 1 else b"".join(out)
 
     @staticmethod
-    def _recv_more(conn: _Conn) -> None:
+    def _recv_more(conn: _Conn, buf: bytes, pos: int) -> tuple[bytes, int]:
+        """Append one recv to the unconsumed rest of ``buf``; a timeout loses nothing (the
+        caller's ``finally`` stores the rest back)."""
         more = conn.sock.recv(READ_SIZE)
         if not more:
             raise requests.exceptions.ChunkedEncodingError("upstream closed the connection inside a chunk")
-        conn.buf += more
+        return (buf[pos:] + more if pos < len(buf) else more), 0
 
     def read_piece(self, idle_ok: bool = False) -> bytes | None:
         """Next decoded piece of the body as the socket delivers it; b"" at the end.
