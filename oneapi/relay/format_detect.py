@@ -23,6 +23,7 @@ logs and metrics.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import orjson
@@ -43,6 +44,7 @@ _RESPONSES_KEYS = ("input", "max_output_tokens", "instructions", "previous_respo
 # block types literally in the JSON): the common OpenAI chat request skips the second parse.
 _MARKERS = (b"tool_use", b"tool_result", b"thinking", b"input_schema", b'"input"', b'"max_output_tokens"',
             b'"instructions"', b'"previous_response_id"', b'"conversation"', b'"prompt"')
+_MARKER_RE = re.compile(b"|".join(re.escape(m) for m in _MARKERS))  # one scan of the body
 
 
 def detect(body) -> str | None:
@@ -82,7 +84,7 @@ def detect_raw(raw: bytes) -> str | None:
     """:func:`detect` on the raw request bytes, with a cheap pre-check for plain chat bodies."""
     if not raw:
         return None
-    if not any(marker in raw for marker in _MARKERS):
+    if _MARKER_RE.search(raw) is None:
         return None  # an ordinary chat body: nothing either rule could match
     try:
         body = orjson.loads(raw)

@@ -60,13 +60,23 @@ def _parse_body(raw: bytes) -> dict:
     return body
 
 
-def _forward_headers(headers) -> dict:
+def _forward_headers(environ) -> dict:
+    """Client ``X-*`` headers passed upstream (not credentials, proxy or gateway headers),
+    read from the WSGI environ directly (``HTTP_X_FOO`` -> ``X-Foo``)."""
     out = {}
-    for name, value in headers.items():
-        lower = name.lower()
-        if lower.startswith("x-") and not lower.startswith(_SKIP_FORWARD):
-            out[name] = value
+    for key, value in environ.items():
+        if key.startswith("HTTP_X_"):
+            name = key[5:].replace("_", "-").title()
+            if not name.lower().startswith(_SKIP_FORWARD):
+                out[name] = value
     return out
+
+
+def _release_session() -> None:
+    """Give the request's DB connection back before talking upstream (no session is created
+    just to be closed when the request never used one)."""
+    if db.session.registry.has():
+        db.session.close()
 
 
 def _client_ip() -> str | None:
@@ -76,11 +86,11 @@ def _client_ip() -> str | None:
 
 def build_context(front, mode: RelayMode, auth, model: str, body: dict) -> RelayContext:
     settings = current_app.config["SETTINGS"]
-    args = request.args
+    args = request.args if request.query_string else {}
     return RelayContext(
         request_id=request_id(), mode=mode, front_format=front.format, origin_model=model,
         actual_model=model, is_stream=front.is_stream(body), request_path=request.full_path.rstrip("?"),
-        client_headers=_forward_headers(request.headers),
+        client_headers=_forward_headers(request.environ),
         thinking=parse_thinking_param(args.get("thinking")),
         reasoning_format=parse_reasoning_format(args.get("reasoning_format")),
         reasoning_effort=args.get("reasoning_effort") or None,
@@ -195,7 +205,7 @@ class Relay:
         price, group_ratio = billing.resolve(ctx)
         self.charge = billing.pre_consume(ctx, self.auth.token, self.auth.user, price, group_ratio,
                                           self.front.max_tokens(self.body))
-        db.session.close()  # never hold a connection while talking upstream
+        _release_session()  # never hold a connection while talking upstream
         handed_off = False
         try:
             retries = max(options.get_int("RetryTimes", 0), 0)
@@ -209,7 +219,7 @@ class Relay:
                 info, connection_error = outcome
                 health.record_failure(self.settings, ctx.group, ctx.origin_model, ctx.channel_id, info,
                                       connection_error)
-                db.session.close()
+                _release_session()
                 if info.status == 429 and not doubled:  # reference §2.10: 429 doubles the budget
                     retries, doubled = retries * 2, True
                 if pinned is not None or not health.is_retryable(info.status) or retries <= 0:

@@ -19,6 +19,8 @@ import time
 
 TOPICS = ("options", "channels", "tokens", "users")
 _SLOT = 8
+_OFFSETS = {topic: i * _SLOT for i, topic in enumerate(TOPICS)}
+_unpack_from = struct.Struct("<q").unpack_from
 
 
 class CacheBus:
@@ -38,11 +40,10 @@ class CacheBus:
         self._redis_seen: dict[str, tuple[float, int]] = {}
 
     def _offset(self, topic: str) -> int:
-        return TOPICS.index(topic) * _SLOT
+        return _OFFSETS[topic]
 
     def _local(self, topic: str) -> int:
-        off = self._offset(topic)
-        return struct.unpack_from("<q", self._map, off)[0]
+        return _unpack_from(self._map, _OFFSETS[topic])[0]
 
     def bump(self, topic: str) -> None:
         off = self._offset(topic)

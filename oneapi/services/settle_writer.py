@@ -33,7 +33,7 @@ class SettleItem:
 
 
 class SettleWriter:
-    def __init__(self, engine, interval: float = 0.005):
+    def __init__(self, engine, interval: float = 0.02):
         self.engine = engine
         self.interval = interval
         self._lock = threading.Lock()
