@@ -169,7 +169,7 @@ def gateway_cmd(port: int, workers: int) -> list[str]:
     oneapi = os.path.join(VENV_BIN, "oneapi")
     if os.path.exists(oneapi):
         return [oneapi, "serve", "--workers", str(workers), "--bind", "127.0.0.1:%d" % port]
-    return [os.path.join(VENV_BIN, "gunicorn"), "-k", "gevent", "-w", str(workers),
+    return [os.path.join(VENV_BIN, "gunicorn"), "-k", "oneapi.serving.GeventWorker", "-w", str(workers),
             "--worker-connections", "1000", "-b", "127.0.0.1:%d" % port, "wsgi:app"]
 
 

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         path = tempfile.mkdtemp(prefix="oneapi-prometheus-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
     gunicorn_args = [
-        "gunicorn", "-k", "gevent", "-w", str(workers), "--worker-connections", "1000",
+        "gunicorn", "-k", "oneapi.serving.GeventWorker", "-w", str(workers), "--worker-connections", "1000",
         "-b", bind, "-c", os.path.join(os.path.dirname(__file__), "gunicorn_conf.py"),
         "--graceful-timeout", str(settings.shutdown_timeout), "--timeout", "0", "--no-control-socket",
         "wsgi:app",

@@ -1,6 +1,6 @@
 """gunicorn settings for ``oneapi serve`` (gevent workers)."""
 # Apply the patches before anything imports socket/ssl or the database drivers.
-worker_class = "gevent"
+worker_class = "oneapi.serving.GeventWorker"  # gevent + pywsgi (see oneapi/serving.py)
 keepalive = 75
 # gunicorn 27 opens a control socket at one fixed path per user: several instances per host
 # (tests, blue/green deploys) would fight over it.

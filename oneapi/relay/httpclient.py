@@ -295,6 +295,7 @@ class Response:
         self._left: int | None = None  # bytes left of a Content-Length body
         self._chunk_left = 0  # bytes left of the current chunk (-1: last chunk seen, trailers next)
         self._need_crlf = False  # the CRLF closing the previous chunk is still unread
+        self._pieces = 0  # chunked pieces handed on so far
         self.read_timeout: float | None = None
         self._done = False
         if method == "HEAD" or status in (204, 304):
@@ -422,9 +423,12 @@ class Response:
                 self._chunk_left -= take
                 if self._chunk_left == 0:
                     self._need_crlf = True
+                    if not self._pieces:  # the first chunk goes out alone: first token first
+                        break
         finally:
             if buf:  # (the trailers branch hands the buffer back itself)
                 conn.buf = buf[pos:] if pos else buf
+        self._pieces += 1
         return out[0] if len(out) == 1 else b"".join(out)
 
     @staticmethod

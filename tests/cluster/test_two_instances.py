@@ -46,7 +46,7 @@ class Instance:
         self.env = {**os.environ, **env, "PORT": str(self.port), "TMPDIR": str(tmp)}
         self.log = open(tmp / "gunicorn.log", "wb")
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-k", "gevent", "-w", "2", "-b", f"127.0.0.1:{self.port}",
+            [str(BIN / "gunicorn"), "-k", "oneapi.serving.GeventWorker", "-w", "2", "-b", f"127.0.0.1:{self.port}",
              "-c", str(ROOT / "oneapi" / "gunicorn_conf.py"), "--graceful-timeout", "5", "--no-control-socket",
              "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)

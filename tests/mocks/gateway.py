@@ -107,7 +107,7 @@ class Gateway:
         self.bus = CacheBus(self.uri)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-k", "gevent", "-w", str(self.workers), "--worker-connections", "1000",
+            [str(BIN / "gunicorn"), "-k", "oneapi.serving.GeventWorker", "-w", str(self.workers), "--worker-connections", "1000",
              "-b", f"127.0.0.1:{self.port}", "-c", str(ROOT / "oneapi" / "gunicorn_conf.py"),
              "--timeout", "0", "--graceful-timeout", "10", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)

@@ -1,0 +1,80 @@
+"""The gunicorn worker class of ``oneapi serve`` (oneapi/serving.py) on a real gunicorn."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+APP = '''
+def app(environ, start_response):
+    body = ("socket=%s" % ("gunicorn.socket" in environ)).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+'''
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    (tmp_path / "tinyapp.py").write_text(APP)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-k", "oneapi.serving.GeventWorker", "-w", "1", "--keep-alive", "1",
+         "--no-control-socket", "--chdir", str(tmp_path), "-b", f"127.0.0.1:{port}", "tinyapp:app"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("gunicorn did not start")
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _get(sock) -> bytes:
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while b"socket=" not in data or not data.endswith((b"True", b"False")):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_keep_alive_connection_reused_then_closed_when_idle(server):
+    sock = socket.create_connection(("127.0.0.1", server), timeout=5)
+    try:
+        first = _get(sock)
+        assert first.startswith(b"HTTP/1.1 200") and first.endswith(b"socket=True")
+        assert _get(sock).endswith(b"socket=True")  # same connection, within the idle limit
+        started = time.monotonic()
+        assert sock.recv(1) == b""  # closed by the server after --keep-alive 1 s of silence
+        assert 0.5 < time.monotonic() - started < 4
+    finally:
+        sock.close()
+
+
+def test_serve_uses_the_worker_class():
+    from oneapi import gunicorn_conf
+
+    assert gunicorn_conf.worker_class == "oneapi.serving.GeventWorker"
