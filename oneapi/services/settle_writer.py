@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 
@@ -117,18 +118,43 @@ def write_batch(engine, items: list[SettleItem]) -> None:
     # lock order = pre-consume's (tokens, then users, then channels; ids ascending): concurrent
     # reservations and settlements never wait on each other in a cycle (PostgreSQL deadlocks)
     with engine.begin() as conn:
+        dialect = conn.dialect
+
+        def run(clause, rows) -> None:
+            if rows:
+                conn.exec_driver_sql(driver_sql(clause, dialect), rows)
+
         if limited:
-            conn.execute(_SQL_TOKEN_LIMITED, [{"delta": d, "id": tid} for tid, d in sorted(limited.items()) if d])
+            run(_SQL_TOKEN_LIMITED, [{"delta": d, "id": tid} for tid, d in sorted(limited.items()) if d])
         if used:
-            conn.execute(_SQL_TOKEN_USED, [{"used": u, "id": tid} for tid, u in sorted(used.items()) if u])
+            run(_SQL_TOKEN_USED, [{"used": u, "id": tid} for tid, u in sorted(used.items()) if u])
         if users:
-            conn.execute(_SQL_USER_SETTLE, [{"delta": d, "quota": q, "count": c, "id": uid}
-                                            for uid, (d, q, c) in sorted(users.items())])
+            run(_SQL_USER_SETTLE, [{"delta": d, "quota": q, "count": c, "id": uid}
+                                   for uid, (d, q, c) in sorted(users.items())])
         if channels:
-            conn.execute(_SQL_CHANNEL_USED, [{"quota": q, "id": cid} for cid, q in sorted(channels.items()) if q])
-        if logs:
-            conn.execute(_SQL_LOG, logs)
-        conn.execute(_SQL_COST, costs)
+            run(_SQL_CHANNEL_USED, [{"quota": q, "id": cid} for cid, q in sorted(channels.items()) if q])
+        run(_SQL_LOG, logs)
+        run(_SQL_COST, costs)
+
+
+_driver_sql: dict = {}
+
+
+def driver_sql(clause, dialect) -> str:
+    """``clause`` (a ``text()`` with ``:name`` parameters) in the DB driver's own parameter style,
+    for ``exec_driver_sql``: the rows of a batch go straight to the driver's ``executemany``
+    without SQLAlchemy's per-row parameter processing (most of a batch's cost)."""
+    key = (clause.text, dialect.paramstyle, dialect.name)
+    sql = _driver_sql.get(key)
+    if sql is None:
+        if dialect.paramstyle in ("pyformat", "format"):
+            sql = re.sub(r":(\w+)", r"%(\1)s", clause.text.replace("%", "%%"))
+        elif dialect.paramstyle in ("named", "qmark") and dialect.name == "sqlite":
+            sql = clause.text  # sqlite3 takes :name with mapping parameters in either style
+        else:
+            raise ValueError(f"unsupported DB-API paramstyle {dialect.paramstyle!r}")
+        _driver_sql[key] = sql
+    return sql
 
 
 _enabled = False
