@@ -9,7 +9,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from . import config as config_mod
-from .extensions import db, limiter, login_manager, migrate
+from .extensions import db, init_migrate, limiter, login_manager
 
 
 def get_settings() -> config_mod.Settings:
@@ -106,7 +106,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=False)
+    import sys
+
+    if "gunicorn.workers.ggevent" not in sys.modules:  # a server worker never migrates
+        init_migrate(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     from .auth.session import init_login_manager
@@ -117,12 +120,6 @@ def register_extensions(app: Flask) -> None:
 
         with app.app_context():
             install_sqlite_pragmas(db.engine)
-
-
-def _migrations_dir() -> str:
-    import os
-
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import logging
 import secrets
 
+from typing import TYPE_CHECKING
+
 import requests
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.common.errors import AuthlibBaseError
 
 from ..errors import BadRequest, UpstreamError
 from ..services import options
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
 
 log = logging.getLogger(__name__)
 GITHUB_TOKEN_URL = "https://github.com/login/oauth/access_token"
@@ -26,7 +29,17 @@ def new_state() -> str:
     return secrets.token_urlsafe(16)[:STATE_LENGTH]
 
 
+def _authlib_error() -> type[Exception]:
+    from authlib.common.errors import AuthlibBaseError
+
+    return AuthlibBaseError
+
+
 def _session(client_id: str, client_secret: str, redirect_uri: str | None = None) -> OAuth2Session:
+    # Authlib (~11 MB resident) is imported on the first login through a provider, not in every
+    # worker at start.
+    from authlib.integrations.requests_client import OAuth2Session
+
     return OAuth2Session(client_id, client_secret, redirect_uri=redirect_uri,
                          token_endpoint_auth_method="client_secret_post", timeout=HTTP_TIMEOUT)
 
@@ -35,7 +48,7 @@ def _exchange(session: OAuth2Session, token_url: str, code: str, provider: str) 
     try:
         token = session.fetch_token(token_url, code=code, grant_type="authorization_code",
                                     headers={"Accept": "application/json"})
-    except (AuthlibBaseError, requests.RequestException, ValueError) as exc:
+    except (_authlib_error(), requests.RequestException, ValueError) as exc:
         log.warning("%s token exchange failed: %s", provider, exc)
         raise UpstreamError(f"{provider} login failed: could not exchange the authorization code",
                             status=502) from None
@@ -48,7 +61,7 @@ def _get_json(session: OAuth2Session, url: str, provider: str) -> dict:
         resp = session.get(url, headers={"Accept": "application/json"})
         resp.raise_for_status()
         body = resp.json()
-    except (AuthlibBaseError, requests.RequestException, ValueError) as exc:
+    except (_authlib_error(), requests.RequestException, ValueError) as exc:
         log.warning("%s user info request failed: %s", provider, exc)
         raise UpstreamError(f"{provider} login failed: could not read the user profile", status=502) from None
     if not isinstance(body, dict):

@@ -86,6 +86,9 @@ def migrate_database(app) -> None:
     """Bring the schema to the latest revision (master nodes only) and bootstrap root."""
     from flask_migrate import stamp, upgrade
 
+    from ..extensions import init_migrate
+
+    init_migrate(app)
     with app.app_context():
         if app.config["SETTINGS"].is_master:
             if _adopt_existing(db.engine):
