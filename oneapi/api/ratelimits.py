@@ -121,6 +121,11 @@ def _skip_flask_limiter(app, names: set[str]) -> None:
     for i, fn in enumerate(afters):
         if isinstance(fn, functools.partial) and fn.func is inject:
             afters[i] = unless_relay(fn)
+    release = getattr(limiter, "_Limiter__release_context", None)
+    teardowns = app.teardown_request_funcs.get(None, [])
+    for i, fn in enumerate(teardowns):
+        if fn == release:
+            teardowns[i] = unless_relay(fn)
 
 
 # GLOBAL_WEB_RATE_LIMIT per IP on the UI.

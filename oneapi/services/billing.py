@@ -45,15 +45,28 @@ class Charge:
     quota: int = 0
 
 
+_price_memo: dict[tuple, tuple] = {}
+
+
 def resolve(ctx: RelayContext) -> tuple[pricing.Price, float]:
-    """Price of the actual model on the bound channel + the user's group ratio."""
+    """Price of the actual model on the bound channel + the user's group ratio.
+
+    Prices are memoised per (model, channel type, identity of the channel's and the options'
+    parsed pricing maps): those maps are rebuilt as new objects whenever a channel or an option
+    changes, so a change is a miss. Prices with ``time_windows`` depend on the clock: never kept."""
     channel = ctx.channel
-    price = pricing.resolve_price(
-        ctx.actual_model, ctx.channel_type,
-        channel.model_configs if channel else None, channel.model_ratio if channel else None,
-        channel.completion_ratio if channel else None,
-        options.get_json("ModelRatio"), options.get_json("CompletionRatio"),
-        now=datetime.now(timezone.utc))
+    sources = ((channel.model_configs, channel.model_ratio, channel.completion_ratio) if channel
+               else (None, None, None)) + (options.get_json("ModelRatio"), options.get_json("CompletionRatio"))
+    key = (ctx.actual_model, ctx.channel_type) + tuple(id(s) for s in sources)
+    hit = _price_memo.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], sources)):
+        price = hit[1]
+    else:
+        price = pricing.resolve_price(ctx.actual_model, ctx.channel_type, *sources, now=datetime.now(timezone.utc))
+        if not pricing.has_time_windows(sources[0], ctx.actual_model, ctx.channel_type):
+            if len(_price_memo) >= 4096:
+                _price_memo.clear()
+            _price_memo[key] = (sources, price)  # holds the maps: their ids cannot be reused meanwhile
     return price, pricing.group_ratio(ctx.group, options.get_json("GroupRatio"))
 
 

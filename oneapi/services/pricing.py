@@ -123,6 +123,12 @@ def apply_time_windows(cfg: dict, now: datetime) -> dict:
     return cfg
 
 
+def has_time_windows(channel_model_configs: dict | None, model: str, channel_type: int) -> bool:
+    """Whether the channel's config of ``model`` prices by time of day (``time_windows``)."""
+    cfg = _lookup(_as_dict(channel_model_configs), model, channel_type)
+    return isinstance(cfg, dict) and bool(cfg.get("time_windows"))
+
+
 def resolve_price(model: str, channel_type: int, channel_model_configs: dict | None,
                   channel_model_ratio: dict | None, channel_completion_ratio: dict | None,
                   option_model_ratio: dict, option_completion_ratio: dict,
