@@ -144,7 +144,7 @@ def _client_gone_probe(environ):
         return lambda: False
     import socket as socket_mod
 
-    readable_now = transport.httpclient.readable_now  # one select syscall, no event-loop work
+    from .httpclient import readable_now  # one poll syscall, no event-loop work
 
     def gone() -> bool:
         try:

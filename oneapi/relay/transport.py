@@ -6,8 +6,9 @@ Plain requests go through the keep-alive client of ``httpclient`` (a fraction of
 bridge) use one pooled ``requests.Session`` per worker process. Both answer objects with
 ``status_code``, ``headers``, ``content`` and ``close()``; read bodies through the helpers here.
 
-``iter_stream`` runs the socket reads in a helper (a greenlet under gevent workers) feeding a
-bounded queue, so the caller can emit a keep-alive comment when the upstream is idle for
+``iter_stream`` reads a keep-alive-client stream in the caller's greenlet with a socket timeout;
+a ``requests`` stream is read by a helper (a greenlet under gevent workers) feeding a
+bounded queue. Either way the caller can emit a keep-alive comment when the upstream is idle for
 ``keepalive`` seconds, and an abandoned stream (client gone) stops the reader promptly.
 """
 from __future__ import annotations
