@@ -11,7 +11,7 @@ an upstream call needs: one pooled socket per request (LIFO per host), the reque
 
 Errors are ``requests`` exceptions (``ConnectionError``, ``ConnectTimeout``, ``ReadTimeout``)
 so callers handle both clients alike. A pooled connection is checked with one non-blocking
-``select`` syscall before reuse; if the server closed it in the meantime and the request got
+``poll`` syscall before reuse; if the server closed it in the meantime and the request got
 no response byte, it is sent once more on a new connection (what Go's transport does for a
 server-closed idle connection). ``transport.send`` picks this client unless a proxy, a
 multipart upload or a mounted transport adapter is involved.
