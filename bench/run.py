@@ -76,19 +76,26 @@ def run_test(test: str, t: tg.Target) -> dict:
 
 def soak(t: tg.Target, limit_s: float) -> dict:
     """Drive t with c=50 non-stream load until it has answered 100k requests in total
-    (the rounds count too); worker RSS when passing 50k and at 100k."""
+    (the rounds count too); worker RSS when passing 50k and at 100k. When the rounds already
+    went past 50k, the first sample is taken at once and the load goes on for 50k requests more,
+    so the compared window is always at least 50k requests long."""
     start = time.monotonic()
     res = {"rss_at_50k": None, "rss_at_100k": None, "requests_at_start": t.requests_sent}
-    while t.requests_sent < 100_000 and time.monotonic() - start < limit_s:
+    goal = 100_000
+    if t.requests_sent >= 50_000:
+        res["rss_at_50k"], res["requests_at_50k"] = procs.worker_rss(t.proc.pid), t.requests_sent
+        goal = t.requests_sent + 50_000
+    while t.requests_sent < goal and time.monotonic() - start < limit_s:
         loadgen.wrk(t, 50, 5)
         if t.requests_sent >= 50_000 and res["rss_at_50k"] is None:
             res["rss_at_50k"] = procs.worker_rss(t.proc.pid)
             res["requests_at_50k"] = t.requests_sent
+            goal = max(goal, t.requests_sent + 50_000)
     res["rss_at_100k"], res["requests_at_100k"] = procs.worker_rss(t.proc.pid), t.requests_sent
     res["seconds"] = round(time.monotonic() - start, 1)
     a, b = res["rss_at_50k"] or {}, res["rss_at_100k"] or {}
     growth = [b[k] - a[k] for k in b if k in a and a[k] is not None and b[k] is not None]
-    done = t.requests_sent >= 100_000
+    done = t.requests_sent >= goal
     res["growth_mb"] = max(growth) if growth and done else None
     if not done:
         res["note"] = "stopped at %d requests after %ds (time limit)" % (t.requests_sent, limit_s)
