@@ -2,7 +2,6 @@
 thinking block removed from the assistant history (reference relay §4, Claude Messages)."""
 from __future__ import annotations
 
-
 import orjson
 
 from oneapi.providers import get_adapter
