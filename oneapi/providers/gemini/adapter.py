@@ -90,6 +90,28 @@ def _embedding_texts(value) -> list[str]:
     raise ValueError("input: Gemini embeddings accept a string or a list of strings")
 
 
+def gemini_chat_request(ctx: RelayContext, body: dict, default_max_tokens: bool) -> dict:
+    """A hub chat body as a Gemini ``generateContent`` body (Gemini and Vertex AI channels):
+    the ``thinking`` query switch applied, and with ``default_max_tokens`` the configured
+    default for non-OpenAI fronts that sent no limit."""
+    hub = {**body, "model": ctx.actual_model}
+    if ctx.thinking is True and not hub.get("reasoning_effort") and not isinstance(hub.get("thinking"), dict):
+        hub["reasoning_effort"] = ctx.reasoning_effort or "medium"
+    elif ctx.thinking is False:
+        hub["thinking"] = {"type": "disabled"}
+        hub.pop("reasoning_effort", None)
+    if default_max_tokens and not (hub.get("max_tokens") or hub.get("max_completion_tokens")) \
+            and ctx.front_format != "openai_chat":
+        hub["max_tokens"] = ctx.default_max_tokens
+    try:
+        out = chat_to_gemini_request(hub, ctx.gemini_safety_setting or "BLOCK_NONE")
+    except (TypeError, AttributeError, KeyError) as err:
+        raise ValueError(f"cannot convert the request to the Gemini format: {err}") from None
+    if not out["contents"]:
+        raise ValueError("messages: at least one user or assistant message with content is required")
+    return out
+
+
 @register
 class GeminiAdapter(Adapter):
     channel_types = (ChannelType.GEMINI,)
@@ -117,21 +139,7 @@ class GeminiAdapter(Adapter):
                     item["outputDimensionality"] = body["dimensions"]
                 requests_.append(item)
             return PreparedRequest(json={"requests": requests_})
-        hub = {**body, "model": ctx.actual_model}
-        if ctx.thinking is True and not hub.get("reasoning_effort") and not isinstance(hub.get("thinking"), dict):
-            hub["reasoning_effort"] = ctx.reasoning_effort or "medium"
-        elif ctx.thinking is False:
-            hub["thinking"] = {"type": "disabled"}
-            hub.pop("reasoning_effort", None)
-        if not (hub.get("max_tokens") or hub.get("max_completion_tokens")) and ctx.front_format != "openai_chat":
-            hub["max_tokens"] = ctx.default_max_tokens
-        try:
-            out = chat_to_gemini_request(hub, ctx.gemini_safety_setting or "BLOCK_NONE")
-        except (TypeError, AttributeError, KeyError) as err:
-            raise ValueError(f"cannot convert the request to the Gemini format: {err}") from None
-        if not out["contents"]:
-            raise ValueError("messages: at least one user or assistant message with content is required")
-        return PreparedRequest(json=out)
+        return PreparedRequest(json=gemini_chat_request(ctx, body, default_max_tokens=True))
 
     def convert_response(self, ctx: RelayContext, body: dict) -> dict:
         if ctx.mode == RelayMode.EMBEDDINGS:

@@ -28,9 +28,8 @@ from .. import register
 from ..anthropic.adapter import AnthropicSSEDecoder, anthropic_request_body
 from ..anthropic.convert import anthropic_error_to_openai, anthropic_to_chat_response
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
-from ..gemini.adapter import GeminiSSEDecoder
-from ..gemini.convert import chat_to_gemini_request, gemini_error_to_openai, gemini_to_chat_response, \
-    gemini_usage_to_chat
+from ..gemini.adapter import GeminiSSEDecoder, gemini_chat_request
+from ..gemini.convert import gemini_error_to_openai, gemini_to_chat_response, gemini_usage_to_chat
 from . import auth
 
 VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
@@ -153,19 +152,7 @@ class VertexAIAdapter(Adapter):
             return PreparedRequest(json=out)
         if is_claude(ctx.actual_model):
             return PreparedRequest(json=self._claude_body(ctx, body))
-        hub = {**body, "model": ctx.actual_model}
-        if ctx.thinking is True and not hub.get("reasoning_effort") and not isinstance(hub.get("thinking"), dict):
-            hub["reasoning_effort"] = ctx.reasoning_effort or "medium"
-        elif ctx.thinking is False:
-            hub["thinking"] = {"type": "disabled"}
-            hub.pop("reasoning_effort", None)
-        try:
-            out = chat_to_gemini_request(hub, ctx.gemini_safety_setting or "BLOCK_NONE")
-        except (TypeError, AttributeError, KeyError) as err:
-            raise ValueError(f"cannot convert the request to the Gemini format: {err}") from None
-        if not out["contents"]:
-            raise ValueError("messages: at least one user or assistant message with content is required")
-        return PreparedRequest(json=out)
+        return PreparedRequest(json=gemini_chat_request(ctx, body, default_max_tokens=False))
 
     def _claude_body(self, ctx: RelayContext, body: dict) -> dict:
         out = anthropic_request_body(ctx, body)
