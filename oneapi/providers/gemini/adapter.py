@@ -90,6 +90,18 @@ def _embedding_texts(value) -> list[str]:
     raise ValueError("input: Gemini embeddings accept a string or a list of strings")
 
 
+def gemini_error_body(body: bytes):
+    """An error body of Google's APIs: the JSON object (the first one when a list, as streaming
+    endpoints send), else up to 1000 characters of text; None when empty."""
+    try:
+        data = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return body[:1000].decode("utf-8", "replace") if body else ""
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        return data[0]
+    return data
+
+
 def gemini_chat_request(ctx: RelayContext, body: dict, default_max_tokens: bool) -> dict:
     """A hub chat body as a Gemini ``generateContent`` body (Gemini and Vertex AI channels):
     the ``thinking`` query switch applied, and with ``default_max_tokens`` the configured
@@ -156,12 +168,7 @@ class GeminiAdapter(Adapter):
         return GeminiSSEDecoder(ctx.origin_model, ctx.now(), lambda: ctx.new_id(""))
 
     def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
-        try:
-            data = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            data = body[:1000].decode("utf-8", "replace") if body else ""
-        if isinstance(data, list) and data and isinstance(data[0], dict):
-            data = data[0]
+        data = gemini_error_body(body)
         err = gemini_error_to_openai(status, data if data is not None else "")
         return UpstreamErrorInfo(status, err["message"], type=str(err["type"] or "upstream_error"),
                                  code=err["code"], param=None)

@@ -28,7 +28,7 @@ from .. import register
 from ..anthropic.adapter import AnthropicSSEDecoder, anthropic_request_body
 from ..anthropic.convert import anthropic_error_to_openai, anthropic_to_chat_response
 from ..base import Adapter, PreparedRequest, StreamDecoder, UpstreamErrorInfo, parse_openai_error
-from ..gemini.adapter import GeminiSSEDecoder, gemini_chat_request
+from ..gemini.adapter import GeminiSSEDecoder, gemini_chat_request, gemini_error_body
 from ..gemini.convert import gemini_error_to_openai, gemini_to_chat_response, gemini_usage_to_chat
 from . import auth
 
@@ -211,12 +211,7 @@ class VertexAIAdapter(Adapter):
     def convert_error(self, ctx: RelayContext, status: int, body: bytes) -> UpstreamErrorInfo:
         if status == 401:
             auth.forget(ctx.config, ctx.api_key)
-        try:
-            data = orjson.loads(body) if body else None
-        except orjson.JSONDecodeError:
-            data = body[:1000].decode("utf-8", "replace") if body else ""
-        if isinstance(data, list) and data and isinstance(data[0], dict):
-            data = data[0]
+        data = gemini_error_body(body)
         if is_maas(ctx.actual_model) and isinstance(data, dict) and isinstance(data.get("error"), dict) \
                 and "status" not in data["error"]:
             return parse_openai_error(status, body)
