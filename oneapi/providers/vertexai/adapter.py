@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import re
 
-import orjson
-
 from ...channel_types import ChannelType
 from ...relay.context import RelayContext
 from ...relay.modes import RelayMode
