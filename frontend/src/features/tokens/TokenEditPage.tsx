@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { selfApi } from '../../api/self';
 import { tokenApi } from '../../api/token';
@@ -9,6 +9,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { Modal } from '../../components/Modal';
 import { fullKey, localInputToUnix, quotaValue, unixToLocalInput, usdToQuota } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { useEditForm } from '../../lib/useEditForm';
 
 interface Form { name: string; amount: string; unlimited: boolean; expires: string; models: string[]; subnet: string }
 
@@ -21,29 +22,34 @@ export function TokenEditPage() {
   const nav = useNavigate();
   const currency = status?.display_in_currency ?? true;
   const models = useAsync(() => selfApi.availableModels().catch(() => [] as string[]), []);
-  const [form, setForm] = useState<Form>({ name: '', amount: '', unlimited: true, expires: '', models: [], subnet: '' });
+  const { form, setForm, loadError } = useEditForm<Form>(
+    id,
+    { name: '', amount: '', unlimited: true, expires: '', models: [], subnet: '' },
+    (tid) => tokenApi.get(tid).then((tk) => ({
+      name: tk.name,
+      amount: String(currency ? quotaValue(tk.remain_quota, status) : tk.remain_quota),
+      unlimited: tk.unlimited_quota,
+      expires: unixToLocalInput(tk.expired_time),
+      models: (tk.models || '').split(',').map((m) => m.trim()).filter(Boolean),
+      subnet: tk.subnet || '',
+    })),
+    status !== null,
+  );
   const [error, setError] = useState('');
   const [createdKey, setCreatedKey] = useState('');
 
-  useEffect(() => {
-    if (creating) return;
-    tokenApi.get(Number(id)).then(
-      (tk) => setForm({
-        name: tk.name,
-        amount: String(currency ? quotaValue(tk.remain_quota, status) : tk.remain_quota),
-        unlimited: tk.unlimited_quota,
-        expires: unixToLocalInput(tk.expired_time),
-        models: (tk.models || '').split(',').map((m) => m.trim()).filter(Boolean),
-        subnet: tk.subnet || '',
-      }),
-      (e: Error) => setError(e.message),
+  if (!form) {
+    return (
+      <div className="page">
+        <div className="page-head"><h2>{t('token.edit')}</h2></div>
+        {loadError ? <div className="error-text" role="alert">{loadError}</div> : <div className="card muted">{t('common.loading')}</div>}
+      </div>
     );
-  }, [creating, id, currency, status]);
-
+  }
   const setExpiry = (ms: number | null) =>
     setForm({ ...form, expires: ms === null ? '' : unixToLocalInput(Math.floor((Date.now() + ms) / 1000)) });
 
-  async function submit(e: FormEvent) {
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError('');
     if (!form.name.trim() || form.name.length > 30) return setError(t('token.err.name'));
@@ -74,7 +80,7 @@ export function TokenEditPage() {
     } catch (err) {
       setError((err as Error).message);
     }
-  }
+  };
 
   const available = [...new Set([...(models.data ?? []), ...form.models])];
   return (

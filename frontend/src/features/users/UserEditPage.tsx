@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { channelApi } from '../../api/channel';
 import { userApi } from '../../api/user';
@@ -7,6 +7,7 @@ import { useI18n } from '../../i18n';
 import { useToast } from '../../components/Toast';
 import { quotaValue, usdToQuota } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { useEditForm } from '../../lib/useEditForm';
 
 interface Form { username: string; display_name: string; password: string; email: string; group: string; quota: string }
 
@@ -19,23 +20,28 @@ export function UserEditPage() {
   const nav = useNavigate();
   const currency = status?.display_in_currency ?? true;
   const groups = useAsync(() => channelApi.groups().catch(() => [] as string[]), []);
-  const [form, setForm] = useState<Form>({ username: '', display_name: '', password: '', email: '', group: 'default', quota: '' });
+  const { form, setForm, loadError } = useEditForm<Form>(
+    id,
+    { username: '', display_name: '', password: '', email: '', group: 'default', quota: '' },
+    (uid) => userApi.get(uid).then((u) => ({
+      username: u.username, display_name: u.display_name || '', password: '', email: u.email || '',
+      group: u.group || 'default', quota: String(currency ? quotaValue(u.quota ?? 0, status) : u.quota ?? 0),
+    })),
+    status !== null,
+  );
   const [error, setError] = useState('');
 
-  useEffect(() => {
-    if (creating) return;
-    userApi.get(Number(id)).then(
-      (u) => setForm({
-        username: u.username, display_name: u.display_name || '', password: '', email: u.email || '',
-        group: u.group || 'default', quota: String(currency ? quotaValue(u.quota ?? 0, status) : u.quota ?? 0),
-      }),
-      (e: Error) => setError(e.message),
+  if (!form) {
+    return (
+      <div className="page">
+        <div className="page-head"><h2>{t('user.edit')}</h2></div>
+        {loadError ? <div className="error-text" role="alert">{loadError}</div> : <div className="card muted">{t('common.loading')}</div>}
+      </div>
     );
-  }, [creating, id, currency, status]);
-
+  }
   const set = (k: keyof Form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
 
-  async function submit(e: FormEvent) {
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError('');
     if (!form.username.trim()) return setError(t('register.usernameRule'));
@@ -57,7 +63,7 @@ export function UserEditPage() {
     } catch (err) {
       setError((err as Error).message);
     }
-  }
+  };
 
   const groupOptions = [...new Set([...(groups.data ?? []), form.group].filter(Boolean))];
   return (
