@@ -100,6 +100,14 @@ class StreamDecoder:
         self.feed(event)
         return False
 
+    def observe_block(self, block: bytes) -> None:
+        """Passthrough of a chunk of whole ``data:`` events (``sse.is_plain_data_block``)."""
+        from ..relay.sse import SSEEvent
+
+        for event in block.split(b"\n\n"):
+            if event:
+                self.observe(SSEEvent(event[6:]))
+
     def usage(self) -> dict | None:
         raise NotImplementedError
 

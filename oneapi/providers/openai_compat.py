@@ -53,13 +53,14 @@ def openai_url(base_url: str, channel_type: int, mode: RelayMode, suffix: str | 
 class OpenAIStreamDecoder(StreamDecoder):
     """OpenAI ``chat.completion.chunk`` / completion SSE. Chunks are already hub chunks."""
 
-    __slots__ = ("_usage", "_parts", "done", "_raw", "_usage_seen", "_text_seen")
+    __slots__ = ("_usage", "_parts", "done", "_raw", "_blocks", "_usage_seen", "_text_seen")
 
     def __init__(self):
         self._usage: dict | None = None
         self._parts: list[str] = []
         self.done = False
         self._raw: list[bytes] = []  # passthrough: event payloads, parsed only when asked
+        self._blocks: list[bytes] = []  # passthrough: whole ``data:`` blocks, split when asked
         self._usage_seen = 0
         self._text_seen = 0
 
@@ -101,11 +102,27 @@ class OpenAIStreamDecoder(StreamDecoder):
 
     def observe(self, event: SSEEvent) -> bool:
         """Passthrough: no JSON parse per chunk; usage/text are read from the payloads on demand."""
+        if self._blocks:
+            self._split_blocks()
         if event.data == b"[DONE]":
             self.done = True
             return True
         self._raw.append(event.data)
         return False
+
+    def observe_block(self, block: bytes) -> None:
+        self._blocks.append(block)  # not even split until usage or text is asked for
+
+    def _split_blocks(self) -> None:
+        raw = self._raw
+        for block in self._blocks:
+            for event in block.split(b"\n\n"):
+                if event:
+                    if event == b"data: [DONE]":
+                        self.done = True
+                    else:
+                        raw.append(event[6:])
+        self._blocks = []
 
     @staticmethod
     def _load(data: bytes):
@@ -116,6 +133,8 @@ class OpenAIStreamDecoder(StreamDecoder):
         return chunk if isinstance(chunk, dict) else None
 
     def usage(self) -> dict | None:
+        if self._blocks:
+            self._split_blocks()
         raw = self._raw
         for i in range(self._usage_seen, len(raw)):
             if b'"usage"' in raw[i]:  # only chunks that can carry usage are parsed
@@ -127,6 +146,8 @@ class OpenAIStreamDecoder(StreamDecoder):
         return self._usage
 
     def text(self) -> str:
+        if self._blocks:
+            self._split_blocks()
         raw = self._raw
         for i in range(self._text_seen, len(raw)):
             chunk = self._load(raw[i])

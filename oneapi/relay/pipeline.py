@@ -28,7 +28,7 @@ from . import transport
 from .auth import authenticate, check_model_allowed
 from .context import RelayContext
 from .modes import RelayMode
-from .sse import KEEPALIVE, SSEParser
+from .sse import KEEPALIVE, SSEParser, is_plain_data_block
 from .usage import Usage, usage_from_dict
 
 try:
@@ -384,6 +384,7 @@ class Relay:
                             out.append(piece)
 
         client_gone = _client_gone_probe(request.environ)
+        plain_ok = passthrough and type(parser) is SSEParser and self.stream_format != "ndjson"
 
         def generate():
             state = "complete"
@@ -397,6 +398,10 @@ class Relay:
                         return
                     if item is transport.KEEPALIVE:
                         yield KEEPALIVE
+                        continue
+                    if plain_ok and parser.at_boundary() and is_plain_data_block(item):
+                        decoder.observe_block(item)  # forwarded byte for byte (see sse.py)
+                        yield item
                         continue
                     out: list[bytes] = []
                     encode(parser.feed(item), out)

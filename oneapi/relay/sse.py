@@ -60,6 +60,10 @@ class SSEParser:
             self._line(line, out)
         return out
 
+    def at_boundary(self) -> bool:
+        """No unfinished line and no pending ``event:`` name: the next chunk starts an event."""
+        return not self._parts and self._event is None
+
     def flush(self) -> list[SSEEvent]:
         """End of upstream: dispatch what is pending (a last line without newline)."""
         out: list[SSEEvent] = []
@@ -91,6 +95,17 @@ class SSEParser:
             # bare JSON line without "data:" (seen on some OpenAI-compatible servers)
             out.append(SSEEvent(line, self._event))
         # id:, retry: and garbage are ignored
+
+
+def is_plain_data_block(chunk: bytes) -> bool:
+    """True when ``chunk`` is whole ``data: <line>\\n\\n`` events and nothing else (how OpenAI
+    and most compatible servers frame a stream). Such a chunk is exactly what re-encoding its
+    parsed events would produce, so passthrough forwards it as is: a few C-level scans instead
+    of a split, an event object and a join per event. Newlines are ``2 * events``, and each
+    event after the first starts right after a blank line, so any other line (comment,
+    ``event:``, ``id:``, CR, a missing separator, a cut line) fails the count."""
+    return (chunk.startswith(b"data: ") and chunk.endswith(b"\n\n") and b"\r" not in chunk
+            and chunk.count(b"\n") == 2 * chunk.count(b"\n\ndata: ") + 2)
 
 
 def encode_data(payload: bytes) -> bytes:

@@ -8,12 +8,14 @@ balance queries.
 Behaviour per request comes from (first found): the ``X-Mock-Scenario`` header, the body field
 ``"mock"`` (a dict; unknown fields pass through the gateway), or ``server.default``. Keys:
 
-    scenario: "ok" | "tools" | "error" | "cut" | "no_usage" | "huge" | "json_to_stream"
+    scenario: "ok" | "tools" | "error" | "cut" | "no_usage" | "huge" | "json_to_stream" | "raw"
     status:   HTTP status for scenario "error" (401, 429, 500 ...)
     delay:    seconds between stream chunks (slow upstream); "first_delay" before the first
     chunks:   number of content chunks (default 3)
     size:     bytes of the single content chunk for scenario "huge"
     text:     content text
+    frames:   scenario "raw": strings written verbatim as separate HTTP chunks, "frame_delay"
+              seconds apart (default 0.02), so the gateway receives them one by one
 
 ``server.fail_status`` forces every chat/completions request to fail (per-channel failures).
 Every request is recorded in ``server.requests`` as ``(path, headers, body bytes)``.
@@ -153,6 +155,13 @@ class _Handler(BaseHTTPRequestHandler):
                 resp["usage"] = {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": COMPLETION_TOKENS,
                                  "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS}
             return self._json(200, resp)
+        if scenario == "raw":
+            self._start_stream()
+            for i, frame in enumerate(opts.get("frames") or ()):
+                if i:
+                    time.sleep(float(opts.get("frame_delay", 0.02)))
+                self._chunk(frame.encode())
+            return self._end_chunks()
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         chunks = int(opts.get("chunks", 3))
         delay = float(opts.get("delay", 0))

@@ -91,3 +91,59 @@ def test_upstream_ignoring_stream_is_replayed_as_sse(app, client, relay_setup, u
     assert orjson.loads(events[1])["usage"]["prompt_tokens"] == 11
     log = _rows(app, Log, request_id=resp.headers["X-Oneapi-Request-Id"])[0]
     assert (log.prompt_tokens, log.completion_tokens) == (11, 7)
+
+
+def _chunk_event(content=None, finish=None, usage=None) -> bytes:
+    obj = {"id": "chatcmpl-raw", "object": "chat.completion.chunk", "created": 1700000000, "model": "gpt-3.5-turbo",
+           "choices": [] if usage else [{"index": 0, "delta": {"content": content} if content else {},
+                                         "finish_reason": finish}]}
+    if usage:
+        obj["usage"] = usage
+    return orjson.dumps(obj)
+
+
+def _raw_stream(client, headers, frames):
+    resp = client.post("/v1/chat/completions", headers=headers, buffered=False,
+                       json={"model": "gpt-3.5-turbo", "stream": True,
+                             "mock": {"scenario": "raw", "frames": frames},
+                             "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 200
+    data = b"".join(resp.response)
+    resp.close()
+    return resp, data
+
+
+def test_passthrough_stream_is_byte_exact_across_any_framing(app, client, relay_setup):
+    """Whole ``data:`` blocks are forwarded as is, split lines and comments go through the
+    parser; the client sees the same events either way, and usage is billed from the stream."""
+    *_, headers = relay_setup
+    e1, e2, e3 = _chunk_event("Hel"), _chunk_event(" world"), _chunk_event("!")
+    fin, usage = _chunk_event(finish="stop"), _chunk_event(usage={"prompt_tokens": 9, "completion_tokens": 3,
+                                                                  "total_tokens": 12})
+    cut = len(e1) // 2
+    frames = [
+        "data: " + e1[:cut].decode(),                                        # a line cut in two
+        e1[cut:].decode() + "\n\n",
+        f"data: {e2.decode()}\n\ndata: {e3.decode()}\n\n",                    # a plain block
+        f": upstream keep-alive\n\ndata: {fin.decode()}\n\n",                 # comment: parsed
+        f"data: {usage.decode()}\n\ndata: [DONE]\n\n",                        # plain block with [DONE]
+    ]
+    resp, data = _raw_stream(client, headers, frames)
+    assert data == b"".join(b"data: " + e + b"\n\n" for e in (e1, e2, e3, fin, usage, b"[DONE]"))
+    log = _rows(app, Log, request_id=resp.headers["X-Oneapi-Request-Id"])[0]
+    assert (log.prompt_tokens, log.completion_tokens) == (9, 3)
+
+
+def test_passthrough_stream_without_usage_counts_the_forwarded_text(app, client, relay_setup):
+    from oneapi.relay.tokenizer import count_text_tokens
+
+    *_, headers = relay_setup
+    text = "The quick brown fox jumps over the lazy dog"
+    words = [w + " " for w in text.split()]
+    frames = ["".join(f"data: {_chunk_event(w).decode()}\n\n" for w in words[:4]),
+              "".join(f"data: {_chunk_event(w).decode()}\n\n" for w in words[4:]),
+              f"data: {_chunk_event(finish='stop').decode()}\n\ndata: [DONE]\n\n"]
+    resp, data = _raw_stream(client, headers, frames)
+    assert data == "".join(frames).encode()
+    log = _rows(app, Log, request_id=resp.headers["X-Oneapi-Request-Id"])[0]
+    assert log.completion_tokens == count_text_tokens("".join(words), "gpt-3.5-turbo") == 10

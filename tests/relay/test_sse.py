@@ -40,3 +40,40 @@ def test_ten_megabyte_line_is_linear():
         events += parser.feed((b"data: " if i == 0 else b"") + chunk)
     events += parser.feed(b"\n\n")
     assert len(events) == 1 and len(events[0].data) == len(payload)
+
+
+def test_plain_data_block_detection():
+    from oneapi.relay.sse import is_plain_data_block
+
+    assert is_plain_data_block(b'data: {"a":1}\n\n')
+    assert is_plain_data_block(b'data: {"a":1}\n\ndata: {"b":2}\n\ndata: [DONE]\n\n')
+    for bad in (b'data: {"a":1}\n', b'data: {"a":1}\n\ndata: {"b"', b'data:{"a":1}\n\n',
+                b'data: {"a":1}\n\ndata:{"b":2}\n\n', b'data: {"a":1}\r\n\r\n',
+                b'data: {"a":1}\n\n: ping\n\n', b'event: x\ndata: {"a":1}\n\n',
+                b'data: {"a":1}\ndata: {"b":2}\n\n', b'data: {"a":1}\n\n\n\ndata: {"b":2}\n\n',
+                b'data: {"a":1}\n\nid: 3\n\n', b'{"a":1}\n\n', b"", b"\n\n"):
+        assert not is_plain_data_block(bad), bad
+
+
+def test_plain_data_blocks_are_exactly_their_reencoded_events():
+    """Whatever passes the check is made of the very events the parser finds (up to spaces
+    after ``data:``, which the parser drops and verbatim forwarding keeps), nothing else."""
+    import random
+
+    from oneapi.relay.sse import encode_data, is_plain_data_block
+
+    rng = random.Random(7)
+    alphabet = [b"data: ", b"data:", b"\n", b"\n\n", b"\r", b": c", b"event: e", b"x", b"{}", b" "]
+    hits = 0
+    for _ in range(20000):
+        chunk = b"data: " + b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) + b"\n\n"
+        if not is_plain_data_block(chunk):
+            continue
+        hits += 1
+        parser = SSEParser()
+        parsed = [e.data for e in parser.feed(chunk)]
+        assert parser.at_boundary()
+        verbatim = [e[6:] for e in chunk.split(b"\n\n") if e]
+        assert b"".join(encode_data(p) for p in verbatim) == chunk
+        assert [p.lstrip(b" ") for p in verbatim] == parsed, chunk
+    assert hits > 500
