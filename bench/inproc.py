@@ -3,9 +3,10 @@
 A developer tool next to ``make bench-profile``: it builds the app like a gevent worker
 (monkey-patched, settlement writer on), points a channel at the bench mock upstream, then
 calls the WSGI app directly N times (non-stream chat completion) and prints the wall time
-per request; with ``--profile`` also the cProfile top functions.
+per request; with ``--profile`` also the cProfile top functions, with ``--gc`` the latency
+percentiles and the garbage collector's pauses per generation (as the app runs them).
 
-Usage: .venv/bin/python bench/inproc.py [-n 3000] [--profile] [--stream]
+Usage: .venv/bin/python bench/inproc.py [-n 3000] [--profile] [--stream] [--gc]
 """
 from __future__ import annotations
 
@@ -67,11 +68,31 @@ def call(app, env) -> tuple[str, bytes]:
     return status[0], out
 
 
+def gc_recorder():
+    """Record every collection's duration per generation (gc.callbacks)."""
+    import gc
+
+    class Rec:
+        by_gen: dict[int, list[float]] = {}
+        start = 0.0
+
+        @classmethod
+        def callback(cls, phase, info):
+            if phase == "start":
+                cls.start = time.perf_counter()
+            else:
+                cls.by_gen.setdefault(info["generation"], []).append(time.perf_counter() - cls.start)
+
+    gc.callbacks.append(Rec.callback)
+    return Rec
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=3000)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--stream", action="store_true")
+    ap.add_argument("--gc", action="store_true", help="latency percentiles and GC pauses")
     ap.add_argument("--top", type=int, default=45)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="oneapi-inproc-")
@@ -105,17 +126,32 @@ def main() -> int:
             s, out = call(app, environ("/v1/chat/completions", raw, key))
             assert s.startswith("200"), (s, out[:300])
         prof = cProfile.Profile() if args.profile else None
+        pauses = gc_recorder() if args.gc else None
+        lat: list[float] = []
         t0 = time.perf_counter()
         c0 = time.process_time()
         if prof:
             prof.enable()
         for _ in range(args.n):
+            t = time.perf_counter()
             call(app, environ("/v1/chat/completions", raw, key))
+            lat.append(time.perf_counter() - t)
         if prof:
             prof.disable()
         wall = (time.perf_counter() - t0) / args.n * 1000
         cpu = (time.process_time() - c0) / args.n * 1000
         print("%d requests: %.3f ms wall, %.3f ms CPU per request (stream=%s)" % (args.n, wall, cpu, args.stream))
+        if pauses is not None:
+            import gc
+
+            gc.callbacks.remove(pauses.callback)
+            lat.sort()
+            print("latency ms: p50 %.3f p99 %.3f p99.9 %.3f max %.3f" % tuple(
+                lat[min(len(lat) - 1, int(len(lat) * q))] * 1000 for q in (0.5, 0.99, 0.999, 1.0)))
+            for gen, ds in sorted(pauses.by_gen.items()):
+                print("gc gen%d: %d collections, %.1f ms total, max %.2f ms" % (
+                    gen, len(ds), sum(ds) * 1000, max(ds) * 1000))
+            print("gc tracked objects now: %d (frozen %d)" % (len(gc.get_objects()), gc.get_freeze_count()))
         if prof:
             st = pstats.Stats(prof)
             if os.environ.get("INPROC_DUMP"):

