@@ -1,4 +1,5 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mockFetch, renderWithProviders } from '../../test/utils';
 import { TokenEditPage } from './TokenEditPage';
@@ -47,5 +48,28 @@ describe('TokenEditPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Expiry must be in the future');
     expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
+  });
+
+  it('edits a key only once it is loaded and keeps what was typed', async () => {
+    const { calls } = mockFetch([
+      { path: '/api/status', body: { success: true, data: { display_in_currency: true, quota_per_unit: 500000 } } },
+      { path: '/api/user/available_models', body: { success: true, data: ['gpt-4o'] } },
+      { path: '/api/token/4', body: { success: true, data: {
+        id: 4, name: 'old', remain_quota: 1000000, unlimited_quota: false, expired_time: -1, models: 'gpt-4o', subnet: '' } } },
+      { method: 'PUT', path: '/api/token/', body: { success: true, data: {} } },
+    ]);
+    renderWithProviders(
+      <Routes><Route path="/tokens/edit/:id" element={<TokenEditPage />} /><Route path="/tokens" element={<p>list</p>} /></Routes>,
+      { auth: true, route: '/tokens/edit/4' },
+    );
+    expect(screen.queryByLabelText('Name')).toBeNull();
+    const name = (await screen.findByLabelText('Name')) as HTMLInputElement;
+    expect(name.value).toBe('old');
+    expect((screen.getByLabelText('Quota (USD)') as HTMLInputElement).value).toBe('2');
+    fireEvent.change(name, { target: { value: 'renamed' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByText('list');
+    const put = calls.find((c) => c.method === 'PUT')!.body as Record<string, unknown>;
+    expect(put).toMatchObject({ id: 4, name: 'renamed', remain_quota: 1000000, unlimited_quota: false, expired_time: -1, models: 'gpt-4o' });
   });
 });
