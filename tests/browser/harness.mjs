@@ -1,5 +1,5 @@
 // Process and browser harness for the end-to-end test: free ports, child processes
-// (always killed), the backend under gunicorn + gevent, the mock upstream, Chromium.
+// (always killed), the backend under gunicorn with the production gevent worker (oneapi/gunicorn_conf.py), the mock upstream, Chromium.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -122,7 +122,7 @@ export async function startBackend(logDir) {
   });
   if (mig.status !== 0) throw new Error(`oneapi migrate failed (${mig.status ?? mig.signal}):\n${mig.stdout}\n${mig.stderr}`);
   const port = await freePort();
-  const child = start('backend', path.join(bin, 'gunicorn'), ['-k', 'gevent', '-w', '1', '-b', `127.0.0.1:${port}`, '--timeout', '60', '--no-control-socket', '-c', path.join(ROOT, 'oneapi', 'gunicorn_conf.py'), 'wsgi:app'], {
+  const child = start('backend', path.join(bin, 'gunicorn'), ['-w', '1', '-b', `127.0.0.1:${port}`, '--timeout', '60', '--no-control-socket', '-c', path.join(ROOT, 'oneapi', 'gunicorn_conf.py'), 'wsgi:app'], {
     env: { ...env, PORT: String(port), PATH: `${bin}:${process.env.PATH}` }, logDir,
   });
   await waitHttp(`http://127.0.0.1:${port}/api/status`, child, 60000);

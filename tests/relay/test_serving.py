@@ -78,3 +78,64 @@ def test_serve_uses_the_worker_class():
     from oneapi import gunicorn_conf
 
     assert gunicorn_conf.worker_class == "oneapi.serving.GeventWorker"
+
+
+FAIR_APP = '''
+import itertools, time
+_seq = itertools.count(1)
+
+def app(environ, start_response):
+    t = time.perf_counter()
+    while time.perf_counter() - t < 0.003:  # CPU-bound: never yields by itself
+        pass
+    body = ("%s=%d" % (environ["PATH_INFO"], next(_seq))).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+'''
+
+
+def _read_responses(sock, count: int) -> list[str]:
+    data = b""
+    sock.settimeout(10)
+    while data.count(b"HTTP/1.1 200") < count or not data.rstrip().split(b"\r\n\r\n")[-1]:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return [part.split(b"HTTP/1.1")[0].decode() for part in data.split(b"\r\n\r\n")[1:]]
+
+
+def test_keep_alive_connection_with_queued_requests_lets_others_in(tmp_path):
+    """A connection whose next requests are already waiting goes to the back of the line after
+    each response: another client's request is not held behind all of them."""
+    (tmp_path / "fairapp.py").write_text(FAIR_APP)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-k", "oneapi.serving.GeventWorker", "-w", "1", "--no-control-socket",
+         "--chdir", str(tmp_path), "-b", f"127.0.0.1:{port}", "fairapp:app"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("gunicorn did not start")
+                time.sleep(0.1)
+        a = socket.create_connection(("127.0.0.1", port))
+        b = socket.create_connection(("127.0.0.1", port))
+        time.sleep(0.2)  # both accepted
+        a.sendall(b"".join(b"GET /a%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(1, 7)))
+        time.sleep(0.001)  # /a1 is being served
+        b.sendall(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+        b_seq = int(_read_responses(b, 1)[0].split("=")[1])
+        a_seqs = [int(r.split("=")[1]) for r in _read_responses(a, 6)]
+        assert len(a_seqs) == 6 and a_seqs == sorted(a_seqs)
+        assert b_seq <= 3, f"/b was served as request #{b_seq}, after {b_seq - 1} queued requests of another client"
+        a.close()
+        b.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
