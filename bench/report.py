@@ -139,7 +139,7 @@ def _rss_str(before, after):
 
 COLUMNS = [
     ("target", 16), ("c1 p50", 8), ("c1 p99", 8), ("+p50", 7), ("+p99", 7),
-    ("c50 rps", 8), ("err%", 6), ("cpu/req", 7), ("s50 ttfb", 9), ("+ttfb", 7), ("s50 total", 9),
+    ("c50 rps", 8), ("c50 p99", 8), ("err%", 6), ("cpu/req", 7), ("s50 ttfb", 9), ("+ttfb", 7), ("s50 total", 9),
     ("+total", 8), ("s1 +ttfb", 8), ("RSS MB/worker", 16),
 ]
 
@@ -154,7 +154,7 @@ def table(summary: dict, order: list) -> str:
         err = s.get("c50_error_rate")
         cells = [name, _fmt(s["c1_p50_ms"]), _fmt(s["c1_p99_ms"]),
                  _fmt(s["c1_added_p50_ms"]), _fmt(s["c1_added_p99_ms"]),
-                 _fmt(s["c50_rps"], 0), "-" if err is None else "%.2f" % (100 * err),
+                 _fmt(s["c50_rps"], 0), _fmt(s.get("c50_p99_ms"), 0), "-" if err is None else "%.2f" % (100 * err),
                  _fmt(s["c50_cpu_ms_per_req"], 3),
                  _fmt(s["s50_ttfb_p50_ms"]), _fmt(s["s50_added_ttfb_p50_ms"]),
                  _fmt(s["s50_total_p50_ms"]), _fmt(s["s50_added_total_p50_ms"]),
@@ -166,7 +166,7 @@ def table(summary: dict, order: list) -> str:
     lines.append("Latencies in ms (medians over interleaved rounds). '+' = added over direct in the "
                  "same round. c1 = 1 connection, c50 = 50 connections non-stream (wrk);")
     lines.append("s50 = 100-chunk SSE streams at 50 connections, ttfb = first SSE data byte; "
-                 "s1 +ttfb = same at 1 connection. err% = non-2xx + socket errors at c50;")
+                 "s1 +ttfb = same at 1 connection. c50 p99 = wrk's p99 latency at c50; err% = non-2xx + socket errors at c50;")
     lines.append("cpu/req = CPU ms (user+system, all processes of the target) per request at c50.")
     return "\n".join(lines)
 
