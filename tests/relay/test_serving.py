@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,13 +27,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    (tmp_path / "tinyapp.py").write_text(APP)
+@contextmanager
+def _gunicorn(tmp_path, module: str, source: str, *args: str):
+    """A real gunicorn with the oneapi worker serving ``source`` as ``module:app``; yields the port."""
+    (tmp_path / f"{module}.py").write_text(source)
     port = _free_port()
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-k", "oneapi.serving.GeventWorker", "-w", "1", "--keep-alive", "1",
-         "--no-control-socket", "--chdir", str(tmp_path), "-b", f"127.0.0.1:{port}", "tinyapp:app"],
+        [str(BIN / "gunicorn"), "-k", "oneapi.serving.GeventWorker", "-w", "1", *args,
+         "--no-control-socket", "--chdir", str(tmp_path), "-b", f"127.0.0.1:{port}", f"{module}:app"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 30
@@ -48,6 +50,12 @@ def server(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    with _gunicorn(tmp_path, "tinyapp", APP, "--keep-alive", "1") as port:
+        yield port
 
 
 def _get(sock) -> bytes:
@@ -108,22 +116,7 @@ def _read_responses(sock, count: int) -> list[str]:
 def test_keep_alive_connection_with_queued_requests_lets_others_in(tmp_path):
     """A connection whose next requests are already waiting goes to the back of the line after
     each response: another client's request is not held behind all of them."""
-    (tmp_path / "fairapp.py").write_text(FAIR_APP)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-k", "oneapi.serving.GeventWorker", "-w", "1", "--no-control-socket",
-         "--chdir", str(tmp_path), "-b", f"127.0.0.1:{port}", "fairapp:app"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError("gunicorn did not start")
-                time.sleep(0.1)
+    with _gunicorn(tmp_path, "fairapp", FAIR_APP) as port:
         a = socket.create_connection(("127.0.0.1", port))
         b = socket.create_connection(("127.0.0.1", port))
         time.sleep(0.2)  # both accepted
@@ -132,10 +125,7 @@ def test_keep_alive_connection_with_queued_requests_lets_others_in(tmp_path):
         b.sendall(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
         b_seq = int(_read_responses(b, 1)[0].split("=")[1])
         a_seqs = [int(r.split("=")[1]) for r in _read_responses(a, 6)]
-        assert len(a_seqs) == 6 and a_seqs == sorted(a_seqs)
-        assert b_seq <= 3, f"/b was served as request #{b_seq}, after {b_seq - 1} queued requests of another client"
         a.close()
         b.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    assert len(a_seqs) == 6 and a_seqs == sorted(a_seqs)
+    assert b_seq <= 3, f"/b was served as request #{b_seq}, after {b_seq - 1} queued requests of another client"

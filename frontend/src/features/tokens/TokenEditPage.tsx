@@ -4,6 +4,7 @@ import { selfApi } from '../../api/self';
 import { tokenApi } from '../../api/token';
 import { useAuth } from '../../auth/AuthContext';
 import { useI18n } from '../../i18n';
+import { LoadingPage } from '../../components/LoadingPage';
 import { useToast } from '../../components/Toast';
 import { CopyButton } from '../../components/CopyButton';
 import { Modal } from '../../components/Modal';
@@ -38,14 +39,7 @@ export function TokenEditPage() {
   const [error, setError] = useState('');
   const [createdKey, setCreatedKey] = useState('');
 
-  if (!form) {
-    return (
-      <div className="page">
-        <div className="page-head"><h2>{t('token.edit')}</h2></div>
-        {loadError ? <div className="error-text" role="alert">{loadError}</div> : <div className="card muted">{t('common.loading')}</div>}
-      </div>
-    );
-  }
+  if (!form) return <LoadingPage title={t('token.edit')} error={loadError} />;
   const setExpiry = (ms: number | null) =>
     setForm({ ...form, expires: ms === null ? '' : unixToLocalInput(Math.floor((Date.now() + ms) / 1000)) });
 

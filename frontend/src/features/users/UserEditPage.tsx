@@ -4,6 +4,7 @@ import { channelApi } from '../../api/channel';
 import { userApi } from '../../api/user';
 import { useAuth } from '../../auth/AuthContext';
 import { useI18n } from '../../i18n';
+import { LoadingPage } from '../../components/LoadingPage';
 import { useToast } from '../../components/Toast';
 import { quotaValue, usdToQuota } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
@@ -31,14 +32,7 @@ export function UserEditPage() {
   );
   const [error, setError] = useState('');
 
-  if (!form) {
-    return (
-      <div className="page">
-        <div className="page-head"><h2>{t('user.edit')}</h2></div>
-        {loadError ? <div className="error-text" role="alert">{loadError}</div> : <div className="card muted">{t('common.loading')}</div>}
-      </div>
-    );
-  }
+  if (!form) return <LoadingPage title={t('user.edit')} error={loadError} />;
   const set = (k: keyof Form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
 
   const submit = async (e: FormEvent) => {
