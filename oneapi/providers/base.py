@@ -102,11 +102,10 @@ class StreamDecoder:
 
     def observe_block(self, block: bytes) -> None:
         """Passthrough of a chunk of whole ``data:`` events (``sse.is_plain_data_block``)."""
-        from ..relay.sse import SSEEvent
+        from ..relay.sse import SSEEvent, plain_block_payloads
 
-        for event in block.split(b"\n\n"):
-            if event:
-                self.observe(SSEEvent(event[6:]))
+        for payload in plain_block_payloads(block):
+            self.observe(SSEEvent(payload))
 
     def usage(self) -> dict | None:
         raise NotImplementedError

@@ -13,7 +13,7 @@ import orjson
 from ..channel_types import ChannelType
 from ..relay.context import FORMAT_OPENAI, RelayContext
 from ..relay.modes import OPENAI_PATHS, RelayMode
-from ..relay.sse import SSEEvent
+from ..relay.sse import SSEEvent, plain_block_payloads
 from ..relay.usage import normalize_usage_dict
 from . import register
 from .base import Adapter, PreparedRequest, StreamDecoder
@@ -116,12 +116,11 @@ class OpenAIStreamDecoder(StreamDecoder):
     def _split_blocks(self) -> None:
         raw = self._raw
         for block in self._blocks:
-            for event in block.split(b"\n\n"):
-                if event:
-                    if event == b"data: [DONE]":
-                        self.done = True
-                    else:
-                        raw.append(event[6:])
+            for payload in plain_block_payloads(block):
+                if payload == b"[DONE]":
+                    self.done = True
+                else:
+                    raw.append(payload)
         self._blocks = []
 
     @staticmethod

@@ -108,6 +108,11 @@ def is_plain_data_block(chunk: bytes) -> bool:
             and chunk.count(b"\n") == 2 * chunk.count(b"\n\ndata: ") + 2)
 
 
+def plain_block_payloads(block: bytes) -> list[bytes]:
+    """The event payloads of a block that passed ``is_plain_data_block`` (``data: `` cut off)."""
+    return [event[6:] for event in block.split(b"\n\n") if event]
+
+
 def encode_data(payload: bytes) -> bytes:
     return b"data: " + payload + b"\n\n"
 
