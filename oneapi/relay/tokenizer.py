@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import ctypes
-import ctypes.util
 import gc
 import hashlib
 import json
@@ -149,11 +148,8 @@ def _load_encoding(name: str, cache_dir: str | None) -> tiktoken.Encoding | None
 def _return_freed_memory() -> None:
     """Hand the parse garbage (~8 MB of freed heap) back to the OS; glibc only."""
     gc.collect()
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return
     try:
-        trim = ctypes.CDLL(libc_name).malloc_trim
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: no library lookup
     except (OSError, AttributeError):  # musl, macOS: no malloc_trim
         return
     trim(0)
