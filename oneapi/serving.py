@@ -15,10 +15,10 @@ On top of gunicorn's ``GeventPyWSGIWorker`` this adds what its handler lacks:
 * the client socket at ``environ["gunicorn.socket"]`` like gunicorn's own workers (the relay
   checks it for a closed client while streaming);
 * fair turns: before the next request of a keep-alive connection the handler yields for one
-  loop turn (when the worker has other connections). gevent (any of gunicorn's gevent workers) otherwise serves a fast client's next
-  request straight from the socket again and again; on a saturated 2-worker box with 50 wrk
-  connections and a 1 ms CPU-bound app that gave p50 1.2 ms but p99 1.16 s (event-loop timers
-  late by up to 3 s). With the yield: p50 33 ms, p99 181 ms. On the gateway at c=50 it cut p99
+  loop turn (when the worker has other connections). gevent (any of gunicorn's gevent
+  workers) otherwise serves a fast client's next request straight from the socket again and
+  again; on a saturated 2-worker box with 50 wrk connections and a 1 ms CPU-bound app that
+  gave p50 1.2 ms but p99 1.16 s (event-loop timers late by up to 3 s). With the yield: p50 33 ms, p99 181 ms. On the gateway at c=50 it cut p99
   from 1.1-2.1 s to 0.2-0.28 s for 3-10% more CPU per request (an extra poll round each).
 """
 from __future__ import annotations
