@@ -232,23 +232,12 @@ class Response:
     @property
     def content(self) -> bytes:
         if self._content is None:
-            if self._left is not None and self._decoder is None and not self._chunked:
-                self._content = self._read_exact()
-            else:
-                self._content = b"".join(self.iter_pieces())
+            first = self.read_piece()
+            if self._done and self._decoder is None:  # the whole body came in one piece: no join
+                self._content = first
+            else:  # (a decoder may still hold a flushed tail after the last raw bytes)
+                self._content = b"".join([first, *self.iter_pieces()])
         return self._content
-
-    def _read_exact(self) -> bytes:
-        """A Content-Length body in as few reads as possible."""
-        first = self.read_piece()
-        if self._done:
-            return first
-        parts = [first]
-        while True:
-            piece = self.read_piece()
-            if not piece:
-                return b"".join(parts)
-            parts.append(piece)
 
     @property
     def text(self) -> str:
